@@ -1,0 +1,37 @@
+# vllm-router: `make demo` runs the main job, `make test` runs every test.
+SHELL := /bin/bash
+NODE_BIN := $(shell bash scripts/ensure-node.sh)
+export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all install build demo test lint typecheck unit bench bench-proxy clean
+
+all: build
+
+# npm ci only when the lockfile changed since the last install.
+node_modules/.installed: package-lock.json
+	@start=$$(date +%s); npm ci --no-audit --no-fund; touch $@; echo "npm ci took $$(( $$(date +%s) - start ))s"
+
+install: node_modules/.installed
+
+build: install
+	@start=$$(date +%s); npm run -s build; echo "build took $$(( $$(date +%s) - start ))s"
+
+demo: build
+	node test/dist/demo/demo.js
+
+test: install
+	@bash scripts/test-all.sh
+
+lint: install
+	npx eslint .
+
+typecheck: install
+	npx tsc -b tsconfig.json
+
+bench: bench-proxy
+
+bench-proxy: build
+	node bench/dist/proxy-overhead/run.js
+
+clean:
+	rm -rf proxy/dist operator/dist test/dist bench/dist test-results

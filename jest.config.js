@@ -1,0 +1,17 @@
+/** One Jest run over every workspace: unit tests beside the code, integration tests under test/. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/proxy/src', '<rootDir>/operator/src', '<rootDir>/test', '<rootDir>/bench'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: {
+    '^@vllm-router/proxy/routing-table$': '<rootDir>/proxy/src/routing-table/index.ts',
+    '^@vllm-router/proxy$': '<rootDir>/proxy/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  testTimeout: 30000,
+};

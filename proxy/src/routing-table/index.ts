@@ -1,0 +1,3 @@
+export * from './schema.js';
+export * from './revision.js';
+export * from './validate.js';

@@ -1,0 +1,97 @@
+/**
+ * The routing table: the one contract between the operator (or any other config source) and the proxy.
+ * Every source (static flags, dynamic config file, Kubernetes discovery, the operator's ConfigMap)
+ * produces this shape; the proxy validates it once and swaps it in atomically.
+ */
+
+/** Bump when a change is not backward compatible; the validator refuses other versions. */
+export const ROUTING_TABLE_VERSION = 1 as const;
+
+export const BACKEND_KINDS = ['vllm', 'sglang', 'tgi', 'llamacpp', 'ollama', 'localai', 'lmstudio', 'openai'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/** Model types as the reference router's `--static-model-types` names them (used by health checks). */
+export const MODEL_TYPES = [
+  'chat',
+  'completion',
+  'embeddings',
+  'rerank',
+  'score',
+  'transcription',
+  'vision',
+  'messages',
+] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/**
+ * Routing logic names. The first five are the reference router's; `leastload` is ours.
+ * `kvaware` is served by our best load-and-cache scorer (see the README).
+ */
+export const ROUTING_LOGICS = [
+  'roundrobin',
+  'session',
+  'leastload',
+  'prefixaware',
+  'kvaware',
+  'disaggregated_prefill',
+] as const;
+export type RoutingLogic = (typeof ROUTING_LOGICS)[number];
+
+export const TABLE_SOURCES = ['static', 'dynamic-config', 'k8s', 'configmap', 'file'] as const;
+export type TableSource = (typeof TABLE_SOURCES)[number];
+
+export interface EngineEntry {
+  /** Stable, unique id: a pod name, or the URL for static backends. */
+  id: string;
+  /** Base URL of the engine's OpenAI server, without `/v1` (e.g. `http://10.1.2.3:8000`). */
+  url: string;
+  /** Models (and LoRA adapters) this engine serves. */
+  models: string[];
+  backendKind: BackendKind;
+  labels: Record<string, string>;
+  /** Only ready engines are routed to. */
+  ready: boolean;
+}
+
+/** Parameters of the cache-aware policy; every field has a default (see DEFAULT_PREFIX_PARAMS). */
+export interface PrefixParams {
+  /** Characters per hashed block. */
+  blockChars: number;
+  /** Most leading blocks hashed per prompt. */
+  maxBlocks: number;
+  /** Block hashes remembered per engine (LRU), which bounds memory. */
+  maxBlocksPerEngine: number;
+  /** Route by cache only when matched/total blocks reaches this ratio. */
+  minMatchRatio: number;
+  /** The pool is imbalanced when max-min in-flight exceeds this and max > min * balanceRelThreshold. */
+  balanceAbsThreshold: number;
+  balanceRelThreshold: number;
+}
+
+export const DEFAULT_PREFIX_PARAMS: PrefixParams = {
+  blockChars: 64,
+  maxBlocks: 256,
+  maxBlocksPerEngine: 31_250,
+  minMatchRatio: 0.3,
+  balanceAbsThreshold: 8,
+  balanceRelThreshold: 1.5,
+};
+
+export interface RoutingTable {
+  version: typeof ROUTING_TABLE_VERSION;
+  /** Content hash of everything but itself (see computeRevision). */
+  revision: string;
+  source: TableSource;
+  routingLogic: RoutingLogic;
+  /** Header (or JSON body field) that carries the session id for `session` routing. */
+  sessionKey?: string;
+  prefix?: Partial<PrefixParams>;
+  engines: EngineEntry[];
+  /** alias -> real model name. */
+  aliases: Record<string, string>;
+  /** model -> type, for health checks. */
+  modelTypes: Record<string, ModelType>;
+}
+
+/** A table before its revision is computed. */
+export type RoutingTableDraft = Omit<RoutingTable, 'revision' | 'version'>;

@@ -1,0 +1,81 @@
+import { describe, expect, it } from '@jest/globals';
+import { finalizeTable, validateRoutingTable, formatIssues, computeRevision, type RoutingTableDraft } from './index.js';
+
+const draft = (): RoutingTableDraft => ({
+  source: 'static',
+  routingLogic: 'roundrobin',
+  engines: [
+    { id: 'e1', url: 'http://127.0.0.2:8000', models: ['m1'], backendKind: 'vllm', labels: {}, ready: true },
+    { id: 'e2', url: 'http://127.0.0.3:8000', models: ['m1', 'm2'], backendKind: 'sglang', labels: { zone: 'a' }, ready: true },
+  ],
+  aliases: { gpt4: 'm2' },
+  modelTypes: { m1: 'chat' },
+});
+
+describe('routing table validator', () => {
+  it('accepts a finalized table unchanged', () => {
+    const table = finalizeTable(draft());
+    const result = validateRoutingTable(JSON.parse(JSON.stringify(table)));
+    expect(result).toEqual({ ok: true, table });
+  });
+
+  it('derives the revision when a hand-written table omits it', () => {
+    const { revision, ...rest } = finalizeTable(draft());
+    const result = validateRoutingTable(rest);
+    expect(result.ok && result.table.revision).toBe(revision);
+  });
+
+  it('gives the same revision for the same content in any key order', () => {
+    const a = draft();
+    const b: RoutingTableDraft = { modelTypes: a.modelTypes, aliases: a.aliases, engines: a.engines, routingLogic: a.routingLogic, source: a.source };
+    expect(computeRevision(a)).toBe(computeRevision(b));
+    expect(computeRevision({ ...a, routingLogic: 'session', sessionKey: 'x' })).not.toBe(computeRevision(a));
+  });
+
+  it('reports every problem with its field, value and reason', () => {
+    const bad = {
+      ...finalizeTable(draft()),
+      version: 2,
+      routingLogic: 'random',
+      engines: [
+        { id: 'e1', url: 'ftp://x', models: ['m1'], backendKind: 'vllm', labels: {}, ready: true },
+        { id: 'e1', url: 'http://127.0.0.3:8000', models: [''], backendKind: 'nope', labels: { a: 1 }, ready: 'yes' },
+      ],
+      aliases: { m1: 'm2' },
+      modelTypes: { m1: 'poetry' },
+      prefix: { blockChars: 0, unknownSetting: 1 },
+    };
+    const result = validateRoutingTable(bad);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const paths = result.issues.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'version',
+        'routingLogic',
+        'engines[0].url',
+        'engines[1].id',
+        'engines[1].models',
+        'engines[1].backendKind',
+        'engines[1].labels',
+        'engines[1].ready',
+        'aliases.m1',
+        'modelTypes.m1',
+        'prefix.blockChars',
+        'prefix.unknownSetting',
+      ]),
+    );
+    expect(formatIssues(result.issues)).toContain('routingLogic: "random" must be one of roundrobin');
+  });
+
+  it('requires a session key for session routing', () => {
+    const result = validateRoutingTable(finalizeTable({ ...draft(), routingLogic: 'session' }));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues[0]).toMatchObject({ path: 'sessionKey' });
+  });
+
+  it('refuses a value that is not an object', () => {
+    expect(validateRoutingTable('[]')).toMatchObject({ ok: false, issues: [{ path: '' }] });
+    expect(validateRoutingTable(null).ok).toBe(false);
+  });
+});

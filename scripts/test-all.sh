@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every suite (type-check and build, lint, Jest) and ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p test-results
+passed=0; failed=0
+step() { # name, command...
+  local name=$1; shift
+  local start=$(date +%s)
+  if "$@"; then passed=$((passed + 1)); echo "== $name: ok ($(( $(date +%s) - start ))s)"
+  else failed=$((failed + 1)); echo "== $name: FAILED ($(( $(date +%s) - start ))s)"; fi
+}
+step "type-check and build" npm run -s build
+step "lint" npx eslint .
+start=$(date +%s)
+node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
+  --json --outputFile=test-results/jest.json "$@"
+echo "== jest ($(( $(date +%s) - start ))s)"
+read -r jp jf < <(node -e '
+  const fs = require("node:fs");
+  try { const r = JSON.parse(fs.readFileSync("test-results/jest.json", "utf8"));
+        const failedSuites = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+        console.log(r.numPassedTests, r.numFailedTests + failedSuites); }
+  catch { console.log(0, 1); }')
+passed=$((passed + jp)); failed=$((failed + jf))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
