@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What the server knows about a request before any handler runs. */
+export interface RequestContext {
+  /** X-Request-Id from the client, or generated; echoed on the response. */
+  id: string;
+  url: URL;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+}
+
+/** A handler owns the response: it must end it or throw (the server turns a throw into an OpenAI error). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  /** Exact path, or a prefix ending in `/*` (the rest is in ctx.url.pathname). */
+  path: string;
+  handler: RouteHandler;
+}
+
+/** A request sent through the routing core by the router itself (batch lines), not by an HTTP client. */
+export interface InternalRequest {
+  /** OpenAI path, e.g. `/v1/chat/completions`. */
+  path: string;
+  body: Record<string, unknown>;
+  requestId: string;
+  signal?: AbortSignal;
+}
+
+export interface InternalResponse {
+  status: number;
+  /** Parsed JSON when the engine answered JSON, else the raw text. */
+  body: unknown;
+}
+
+/** The routing core, as the batch runner sees it. */
+export interface InternalDispatcher {
+  dispatch(request: InternalRequest): Promise<InternalResponse>;
+  /** True when engines for this model are saturated, so background work should wait. */
+  isBusy(model: string): boolean;
+  /** Models that can be routed now (aliases included), for validating batch lines. */
+  knownModels(): Set<string>;
+}
