@@ -1,0 +1,76 @@
+import type { BackendKind, ModelType, RoutingLogic } from '../routing-table/index.js';
+
+export type ServiceDiscovery = 'static' | 'k8s' | 'configmap';
+export type LogFormat = 'text' | 'json';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * Everything the proxy is started with, after parsing and validation of the command line.
+ * Field names follow the reference router's flags (`--static-backends` -> staticBackends).
+ */
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  rootPath: string;
+
+  serviceDiscovery: ServiceDiscovery;
+  staticBackends: string[];
+  staticModels: string[];
+  staticAliases: Record<string, string>;
+  /** One per backend, aligned with staticBackends. */
+  staticModelTypes: ModelType[];
+  /** One per backend; default vllm. */
+  staticBackendKinds: BackendKind[];
+  /** One label set per backend (reference: --static-model-labels). */
+  staticModelLabels: string[];
+  staticBackendHealthChecks: boolean;
+  staticBackendHealthCheckInterval: number;
+  staticBackendHealthCheckTimeoutSeconds: number;
+
+  k8sPort: number;
+  k8sNamespace: string;
+  k8sLabelSelector: string;
+  k8sServiceDiscoveryType: 'pod-ip' | 'service-name';
+  /** `<namespace>/<name>` of the operator's routing ConfigMap. */
+  routingConfigmap?: string;
+  /** A mounted copy of routing.json, followed across the kubelet's symlink swap. */
+  routingFile?: string;
+
+  routingLogic: RoutingLogic;
+  sessionKey?: string;
+  prefixMinMatchLength?: number;
+
+  engineStatsInterval: number;
+  requestStatsWindow: number;
+  logStats: boolean;
+  logStatsInterval: number;
+
+  dynamicConfigJson?: string;
+  dynamicConfigYaml?: string;
+
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+
+  /** Keys clients must present on /v1 paths (from --api-keys, VLLM_ROUTER_API_KEYS, or --api-keys-file). */
+  apiKeys: string[];
+  /** Sent upstream as `Authorization: Bearer` when the client sent none (also VLLM_API_KEY). */
+  backendApiKey?: string;
+
+  maxBodyBytes: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  /** Reference: --max-instance-failover-reroute-attempts. Extra engines tried after a connect failure. */
+  maxInstanceFailoverRerouteAttempts: number;
+  drainTimeoutSeconds: number;
+
+  enableBatchApi: boolean;
+  fileStorageClass: 'local_file';
+  fileStoragePath: string;
+  batchProcessor: 'local';
+  batchConcurrency: number;
+  maxFileBytes: number;
+
+  otelEndpoint?: string;
+  otelServiceName: string;
+  sentryDsn?: string;
+}
