@@ -7,6 +7,17 @@ export interface RequestContext {
   url: URL;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** What the handler learned, for the access log line and latency metrics. */
+  notes: AccessNotes;
+}
+
+export interface AccessNotes {
+  model?: string;
+  engine?: string;
+  streamed?: boolean;
+  retries?: number;
+  /** Stable error code when the request failed. */
+  errorCode?: string;
 }
 
 /** A handler owns the response: it must end it or throw (the server turns a throw into an OpenAI error). */

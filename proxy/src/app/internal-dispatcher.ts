@@ -1,0 +1,84 @@
+import { ProxyError, errors } from '../http/errors.js';
+import type { InternalDispatcher, InternalRequest, InternalResponse } from '../http/route.js';
+import { MODEL_ENDPOINTS, requiredCapabilities } from '../routing/endpoints.js';
+import type { RoutingCore } from '../routing/routing-core.js';
+
+export interface InternalDispatcherOptions {
+  /** Interactive requests in flight per engine at which background work waits. */
+  busyInFlightPerEngine: number;
+}
+
+/**
+ * Sends router-originated requests (batch lines) through the same routing core as HTTP clients,
+ * and tells background work when interactive traffic needs the engines.
+ */
+export class CoreDispatcher implements InternalDispatcher {
+  private readonly ownInFlight = new Map<string, number>();
+
+  constructor(
+    private readonly core: RoutingCore,
+    private readonly options: InternalDispatcherOptions = { busyInFlightPerEngine: 4 },
+  ) {}
+
+  async dispatch(request: InternalRequest): Promise<InternalResponse> {
+    const endpoint = MODEL_ENDPOINTS.find((e) => e.path === request.path && e.body === 'json');
+    if (!endpoint) throw errors.badRequest(`Endpoint ${request.path} cannot be called from a batch.`, 'url', 'invalid_endpoint');
+    const name = request.body.model;
+    if (typeof name !== 'string' || name === '') throw errors.missingModel();
+    const { model } = this.core.resolveModel(name);
+    const json = { ...request.body, model };
+    const body = Buffer.from(JSON.stringify(json));
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    this.ownInFlight.set(model, (this.ownInFlight.get(model) ?? 0) + 1);
+    try {
+      const exchange = await this.core.send({
+        requestId: request.requestId,
+        path: endpoint.path,
+        model,
+        headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
+        body,
+        json,
+        needs: requiredCapabilities(endpoint, json),
+        signal: controller.signal,
+      });
+      try {
+        const text = await exchange.response.body.text();
+        const isJson = String(exchange.response.headers['content-type'] ?? '').includes('json');
+        return { status: exchange.response.statusCode, body: isJson ? safeJson(text) : text };
+      } finally {
+        exchange.release();
+      }
+    } catch (err) {
+      if (err instanceof ProxyError) return { status: err.status, body: err.toBody() };
+      throw err;
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+      this.ownInFlight.set(model, (this.ownInFlight.get(model) ?? 1) - 1);
+    }
+  }
+
+  isBusy(model: string): boolean {
+    const snapshot = this.core.snapshot;
+    if (!snapshot) return true;
+    const resolved = snapshot.resolve(model);
+    const engines = resolved ? snapshot.enginesServing(resolved.model).filter((e) => e.ready) : [];
+    if (engines.length === 0) return false; // nothing to protect; the line fails fast instead
+    const total = engines.reduce((sum, e) => sum + this.core.load.get(e.id), 0);
+    const interactive = total - (this.ownInFlight.get(resolved!.model) ?? 0);
+    return interactive >= engines.length * this.options.busyInFlightPerEngine;
+  }
+
+  knownModels(): Set<string> {
+    return this.core.knownModels();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,148 @@
+import type { ProxyOptions } from '../config/options.js';
+import { UpstreamPools } from '../forward/upstream-pools.js';
+import { infoRoutes } from '../http/handlers/info-routes.js';
+import { modelRoute } from '../http/handlers/model-route.js';
+import type { Route } from '../http/route.js';
+import { HttpServer } from '../http/server.js';
+import type { Logger } from '../logging/logger.js';
+import { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
+import { RoutingCore } from '../routing/routing-core.js';
+import { formatIssues, validateRoutingTable, type RoutingTable } from '../routing-table/index.js';
+import type { HealthReport } from './health-report.js';
+
+export type RouterAppSettings = Pick<
+  ProxyOptions,
+  'host' | 'port' | 'rootPath' | 'apiKeys' | 'backendApiKey' | 'maxBodyBytes' | 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'maxInstanceFailoverRerouteAttempts'
+>;
+
+export interface RouterAppDeps {
+  logger: Logger;
+  metrics?: ProxyMetrics;
+  /** Routes added by optional features (files, batches), mounted before the catch-all 404. */
+  extraRoutes?: (app: RouterApp) => Route[];
+}
+
+/**
+ * The proxy as one object: routing core, HTTP server and the table currently in force. Config
+ * sources call applyTable; an invalid table is refused and the last good one stays.
+ */
+export class RouterApp {
+  readonly metrics: ProxyMetrics;
+  readonly core: RoutingCore;
+  readonly http: HttpServer;
+  readonly pools: UpstreamPools;
+  private readonly startedAt = Date.now();
+  private dynamicConfig: unknown;
+  private configError: HealthReport['config_error'];
+  private readonly unhealthyReasons = new Map<string, string>();
+
+  constructor(
+    readonly settings: RouterAppSettings,
+    readonly deps: RouterAppDeps,
+  ) {
+    this.metrics = deps.metrics ?? new ProxyMetrics({ processMetrics: true });
+    this.pools = new UpstreamPools({ connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs });
+    this.core = new RoutingCore({
+      pools: this.pools,
+      metrics: this.metrics,
+      maxFailoverAttempts: settings.maxInstanceFailoverRerouteAttempts,
+      ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
+    });
+    const routes: Route[] = [
+      ...MODEL_ENDPOINTS.map((endpoint) => ({
+        method: 'POST' as const,
+        path: endpoint.path,
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+      })),
+      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt }),
+      ...(deps.extraRoutes?.(this) ?? []),
+    ];
+    this.http = new HttpServer({ routes, apiKeys: settings.apiKeys, rootPath: settings.rootPath, logger: deps.logger, metrics: this.metrics });
+  }
+
+  get logger(): Logger {
+    return this.deps.logger;
+  }
+
+  /** Validate and swap in a table from `source`. Returns false (and keeps the old table) when refused. */
+  applyTable(candidate: unknown, source: string, dynamicConfig?: unknown): boolean {
+    const result = validateRoutingTable(candidate);
+    if (!result.ok) {
+      this.rejectConfig(source, `invalid routing table: ${formatIssues(result.issues)}`);
+      return false;
+    }
+    const previous = this.core.snapshot?.table.revision;
+    try {
+      this.core.setTable(result.table);
+    } catch (err) {
+      this.rejectConfig(source, err instanceof Error ? err.message : String(err));
+      return false;
+    }
+    if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
+    this.configError = undefined;
+    this.metrics.configReloads.inc({ source, result: 'applied' });
+    this.metrics.configValid.set(1);
+    if (previous !== result.table.revision) this.logTable(result.table, source, previous);
+    return true;
+  }
+
+  /** Record a configuration that could not be used; routing continues on the last good table. */
+  rejectConfig(source: string, message: string): void {
+    this.configError = { source, message, at: new Date().toISOString() };
+    this.metrics.configReloads.inc({ source, result: 'rejected' });
+    this.metrics.configValid.set(0);
+    this.logger.error('configuration rejected; keeping the last good routing table', { source, error: message });
+  }
+
+  /** Mark a background part (discovery, stats scraper) failed or recovered; /health answers 503 while any is failed. */
+  setComponentFailure(component: string, reason: string | undefined): void {
+    if (reason === undefined) this.unhealthyReasons.delete(component);
+    else this.unhealthyReasons.set(component, reason);
+  }
+
+  healthReport(): HealthReport {
+    const table = this.core.snapshot?.table;
+    const reasons = [...this.unhealthyReasons.entries()].map(([c, r]) => `${c}: ${r}`);
+    if (!table) reasons.push('no routing table loaded yet');
+    return {
+      status: reasons.length ? 'unhealthy' : 'healthy',
+      ...(this.dynamicConfig !== undefined ? { dynamic_config: this.dynamicConfig } : {}),
+      ...(table
+        ? {
+            routing_table: {
+              revision: table.revision,
+              source: table.source,
+              routing_logic: table.routingLogic,
+              engines: table.engines.length,
+              ready_engines: table.engines.filter((e) => e.ready).length,
+            },
+          }
+        : {}),
+      ...(this.configError ? { config_error: this.configError } : {}),
+      ...(reasons.length ? { reasons } : {}),
+    };
+  }
+
+  async listen(): Promise<{ port: number; host: string }> {
+    return this.http.listen(this.settings.port, this.settings.host);
+  }
+
+  /** Drain: stop accepting, let requests and streams finish up to the timeout, then close pools. */
+  async stop(drainTimeoutMs: number): Promise<boolean> {
+    const clean = await this.http.drain(drainTimeoutMs);
+    await (clean ? this.pools.closeAll() : this.pools.destroyAll());
+    return clean;
+  }
+
+  private logTable(table: RoutingTable, source: string, previous: string | undefined): void {
+    this.logger.info('routing table applied', {
+      source,
+      revision: table.revision,
+      previous: previous ?? 'none',
+      routing_logic: table.routingLogic,
+      engines: table.engines.map((e) => `${e.id}${e.ready ? '' : '(not ready)'}=[${e.models.join(',')}]`).join(' '),
+      aliases: Object.entries(table.aliases).map(([a, m]) => `${a}->${m}`).join(',') || 'none',
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
+import { clientResponseHeaders } from '../../forward/headers.js';
+import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
+import type { RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
+import { parseJsonObject, readBody } from '../body.js';
+import { errors } from '../errors.js';
+import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
+import type { RequestContext, RouteHandler } from '../route.js';
+
+export interface ModelRouteDeps {
+  core: RoutingCore;
+  metrics: ProxyMetrics;
+  maxBodyBytes: number;
+}
+
+/** Reads the body, finds and resolves the model, and rewrites an alias to the real model name. */
+async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, deps: ModelRouteDeps, ctx: RequestContext) {
+  const raw = await readBody(req, deps.maxBodyBytes);
+  const contentType = req.headers['content-type'];
+  const json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
+  const name = json ? json.model : readMultipartField(raw, contentType, 'model');
+  if (typeof name !== 'string' || name === '') throw errors.missingModel();
+  ctx.notes.model = name;
+  deps.metrics.incomingRequests.inc({ model: name });
+  const resolved = deps.core.resolveModel(name);
+  ctx.notes.model = resolved.model;
+  if (!resolved.alias) return { body: raw, json, model: resolved.model };
+  const body = json
+    ? Buffer.from(JSON.stringify({ ...json, model: resolved.model }))
+    : replaceMultipartField(raw, contentType, 'model', resolved.model);
+  return { body, json: json && { ...json, model: resolved.model }, model: resolved.model };
+}
+
+/** Streams the engine's answer to the client as it arrives: no buffering, backpressure respected. */
+async function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal): Promise<void> {
+  const { response } = exchange;
+  res.writeHead(response.statusCode, clientResponseHeaders(response.headers, ctx.id));
+  const contentType = String(response.headers['content-type'] ?? '');
+  ctx.notes.streamed = contentType.includes('text/event-stream');
+  if (ctx.notes.streamed) res.flushHeaders();
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (!res.write(chunk)) await once(res, 'drain', { signal });
+    }
+    res.end();
+  } catch (err) {
+    // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
+    if (!signal.aborted) ctx.notes.errorCode = 'upstream_interrupted';
+    res.destroy(err instanceof Error ? err : undefined);
+  }
+}
+
+/** POST handler for one model-bearing endpoint (chat, completions, embeddings, ...). */
+export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): RouteHandler {
+  return async (req, res, ctx) => {
+    const { body, json, model } = await readRoutedBody(req, endpoint, deps, ctx);
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const pinned = ctx.url.searchParams.get('id') ?? undefined;
+    const exchange = await deps.core.send({
+      requestId: ctx.id,
+      path: ctx.url.pathname.endsWith(endpoint.path) ? endpoint.path + ctx.url.search : ctx.url.pathname + ctx.url.search,
+      model,
+      headers: req.headers,
+      body,
+      json,
+      needs: requiredCapabilities(endpoint, json),
+      ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
+      signal: controller.signal,
+    });
+    ctx.notes.engine = exchange.engine.url;
+    ctx.notes.retries = exchange.retries;
+    try {
+      await relay(exchange, res, ctx, controller.signal);
+    } finally {
+      exchange.release();
+    }
+  };
+}

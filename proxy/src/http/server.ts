@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../logging/logger.js';
+import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { ApiKeyAuth } from './auth.js';
+import { errors, sendError } from './errors.js';
+import { requestIdOf } from './request-id.js';
+import type { RequestContext, Route, RouteHandler } from './route.js';
+
+export interface HttpServerOptions {
+  routes: readonly Route[];
+  apiKeys: readonly string[];
+  /** A path prefix the router is mounted under (reference: --root-path); stripped before routing. */
+  rootPath: string;
+  logger: Logger;
+  metrics: ProxyMetrics;
+}
+
+/** Exact routes by "METHOD path", and prefix routes (`/v1/files/*`) tried in order. */
+class RouteTable {
+  private readonly exact = new Map<string, RouteHandler>();
+  private readonly methodsByPath = new Map<string, string[]>();
+  private readonly prefixes: Array<{ method: string; prefix: string; handler: RouteHandler }> = [];
+
+  constructor(routes: readonly Route[]) {
+    for (const r of routes) {
+      if (r.path.endsWith('/*')) this.prefixes.push({ method: r.method, prefix: r.path.slice(0, -1), handler: r.handler });
+      else {
+        this.exact.set(`${r.method} ${r.path}`, r.handler);
+        this.methodsByPath.set(r.path, [...(this.methodsByPath.get(r.path) ?? []), r.method]);
+      }
+    }
+  }
+
+  find(method: string, path: string): RouteHandler | 'wrong-method' | undefined {
+    const hit = this.exact.get(`${method} ${path}`);
+    if (hit) return hit;
+    for (const p of this.prefixes) if (path.startsWith(p.prefix) && p.method === method) return p.handler;
+    if (this.methodsByPath.has(path) || this.prefixes.some((p) => path.startsWith(p.prefix))) return 'wrong-method';
+    return undefined;
+  }
+}
+
+/**
+ * The router's HTTP server: request id, auth, routing to handlers, OpenAI-shaped errors, one access
+ * log line per request, and a drain that lets in-flight requests and streams finish.
+ */
+export class HttpServer {
+  readonly server: Server;
+  private readonly routes: RouteTable;
+  private readonly auth: ApiKeyAuth;
+  private draining = false;
+  private inFlight = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.routes = new RouteTable(options.routes);
+    this.auth = new ApiKeyAuth(options.apiKeys);
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  listen(port: number, host: string): Promise<{ port: number; host: string }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve({ port: typeof address === 'object' && address ? address.port : port, host });
+      });
+    });
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Stop accepting, let in-flight requests (streams included) finish for up to `timeoutMs`, then cut
+   * whatever is left. Resolves true when everything finished in time.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const finished = this.inFlight === 0 ? Promise.resolve(true) : new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const clean = await Promise.race([finished, timedOut]);
+    clearTimeout(timer);
+    this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+    return clean;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ctx: RequestContext = {
+      id: requestIdOf(req),
+      url: new URL(req.url ?? '/', 'http://router.local'),
+      startedAt: performance.now(),
+      notes: {},
+    };
+    res.setHeader('x-request-id', ctx.id);
+    this.inFlight++;
+    res.once('close', () => this.finish(req, res, ctx));
+    try {
+      if (this.draining) {
+        res.setHeader('connection', 'close');
+        throw errors.shuttingDown();
+      }
+      const path = this.stripRoot(ctx.url.pathname);
+      if (this.auth.appliesTo(req.method, path) && !this.auth.accepts(req)) throw errors.unauthorized();
+      const method = req.method ?? 'GET';
+      const handler = this.routes.find(method, path);
+      if (handler === undefined) throw errors.notFound(`No route for ${method} ${path}.`, 'route_not_found');
+      if (handler === 'wrong-method') throw errors.methodNotAllowed(method, path);
+      await handler(req, res, ctx);
+    } catch (err) {
+      const e = sendError(res, err);
+      ctx.notes.errorCode = e.code;
+      if (e.status >= 500 && e.status !== 503 && e.status !== 504)
+        this.options.logger.error('request failed', { id: ctx.id, code: e.code, error: e.message, cause: String(e.cause ?? '') });
+      if (!req.complete) req.resume();
+    }
+  }
+
+  private stripRoot(path: string): string {
+    const root = this.options.rootPath.replace(/\/+$/, '');
+    if (root && (path === root || path.startsWith(`${root}/`))) return path.slice(root.length) || '/';
+    return path;
+  }
+
+  private finish(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
+    this.inFlight--;
+    const seconds = (performance.now() - ctx.startedAt) / 1000;
+    const { model, engine, streamed, retries, errorCode } = ctx.notes;
+    const status = res.writableFinished ? res.statusCode : 499;
+    if (model) {
+      this.options.metrics.requestLatency.observe({ server: engine ?? 'none', model, status: String(status) }, seconds);
+      if (errorCode) this.options.metrics.requestErrors.inc({ model, code: errorCode });
+    }
+    this.options.logger.info('request', {
+      id: ctx.id,
+      method: req.method,
+      path: ctx.url.pathname,
+      model,
+      engine,
+      status,
+      latency_ms: Math.round(seconds * 10_000) / 10,
+      streamed: streamed ?? false,
+      ...(retries ? { retries } : {}),
+      ...(errorCode ? { error: errorCode } : {}),
+    });
+    if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}

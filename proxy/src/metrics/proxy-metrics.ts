@@ -1,0 +1,105 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the proxy exports, declared in one place with bounded labels. Names follow the
+ * reference router where the meaning is the same (dashboards and KEDA scalers keep working);
+ * `vllm_router_*` are our own.
+ */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+
+  readonly incomingRequests = new Counter({
+    name: 'vllm:num_incoming_requests',
+    help: 'Requests received per model (KEDA scales engines from zero on this).',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestLatency = new Histogram({
+    name: 'vllm:request_latency_seconds',
+    help: 'End-to-end request latency at the router.',
+    labelNames: ['server', 'model', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly requestsRunning = new Gauge({
+    name: 'vllm:num_requests_running',
+    help: 'Requests in flight from this router to each engine.',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestErrors = new Counter({
+    name: 'vllm:request_errors_total',
+    help: 'Requests that ended in an error, by error code.',
+    labelNames: ['model', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'vllm_router_config_reloads_total',
+    help: 'Routing configuration loads, by source and result (applied or rejected).',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configValid = new Gauge({
+    name: 'vllm_router_config_valid',
+    help: '1 when the last configuration read was valid, 0 when it was rejected and the last good one is in force.',
+    registers: [this.registry],
+  });
+
+  readonly upstreamRetries = new Counter({
+    name: 'vllm_router_upstream_retries_total',
+    help: 'Requests retried on another engine after a failure before the first byte.',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamErrors = new Counter({
+    name: 'vllm_router_upstream_errors_total',
+    help: 'Failures talking to an engine, by kind.',
+    labelNames: ['server', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routingEngines = new Gauge({
+    name: 'vllm_router_engines',
+    help: 'Engines in the routing table, by readiness.',
+    labelNames: ['ready'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_' });
+  }
+
+  /** Drop the series of engines that left the table, so /metrics doesn't grow forever. */
+  forgetServer(server: string): void {
+    this.requestsRunning.remove({ server });
+    this.upstreamRetries.remove({ server });
+    for (const m of [this.requestLatency, this.upstreamErrors] as const) removeMatching(m, 'server', server);
+  }
+}
+
+interface LabelledMetric {
+  get(): Promise<{ values: Array<{ labels: Record<string, string | number> }> }> | { values: Array<{ labels: Record<string, string | number> }> };
+  remove(labels: Record<string, string | number>): void;
+}
+
+function removeMatching(metric: LabelledMetric, label: string, value: string): void {
+  void Promise.resolve(metric.get()).then(({ values }) => {
+    const seen = new Set<string>();
+    for (const v of values) {
+      if (v.labels[label] !== value) continue;
+      // Histograms report one value per bucket; remove each label set once, without `le`.
+      const { le: _le, ...labels } = v.labels;
+      const key = JSON.stringify(labels);
+      if (!seen.has(key)) {
+        seen.add(key);
+        metric.remove(labels);
+      }
+    }
+  });
+}

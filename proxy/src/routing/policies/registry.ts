@@ -1,0 +1,27 @@
+import type { RoutingLogic } from '../../routing-table/index.js';
+import type { RoutingPolicy } from './policy.js';
+import { RoundRobinPolicy } from './roundrobin.js';
+import { SessionPolicy } from './session.js';
+
+export class PolicyNotAvailableError extends Error {
+  readonly code = 'routing_logic_not_available';
+}
+
+/** Builds the policy a table names. Exhaustive over RoutingLogic: a new name is a compile error here. */
+export function createPolicy(name: RoutingLogic): RoutingPolicy {
+  switch (name) {
+    case 'roundrobin':
+      return new RoundRobinPolicy();
+    case 'session':
+      return new SessionPolicy();
+    case 'leastload':
+    case 'prefixaware':
+    case 'kvaware':
+    case 'disaggregated_prefill':
+      throw new PolicyNotAvailableError(
+        `routing logic "${name}" is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`,
+      );
+  }
+}
+
+export const AVAILABLE_POLICIES: readonly RoutingLogic[] = ['roundrobin', 'session'];

@@ -1,0 +1,175 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { EngineEntry, RoutingTable } from '../routing-table/index.js';
+import { errors, ProxyError } from '../http/errors.js';
+import { upstreamRequestHeaders } from '../forward/headers.js';
+import { classifyUpstreamError, type UpstreamFailure } from '../forward/upstream-errors.js';
+import type { UpstreamPools } from '../forward/upstream-pools.js';
+import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { findCandidates } from './candidates.js';
+import type { Capability } from './endpoints.js';
+import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
+import { LoadTracker } from './load-tracker.js';
+import type { RoutingPolicy } from './policies/policy.js';
+import { createPolicy } from './policies/registry.js';
+import { RoutingSnapshot } from './snapshot.js';
+
+/** One request on its way to an engine, after parsing and alias resolution. */
+export interface RoutedRequest {
+  requestId: string;
+  /** Path and query to request on the engine. */
+  path: string;
+  model: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  json: Record<string, unknown> | undefined;
+  needs: readonly Capability[];
+  /** `?id=<engine id>` pins the request to one engine, as in the reference router. */
+  pinnedEngineId?: string;
+  signal: AbortSignal;
+}
+
+/** An engine's response headers arrived; the caller streams `response.body` and then calls `release`. */
+export interface UpstreamExchange {
+  engine: EngineEntry;
+  response: Dispatcher.ResponseData;
+  retries: number;
+  /** Ends the engine's in-flight count; idempotent. */
+  release: () => void;
+}
+
+export interface RoutingCoreOptions {
+  pools: UpstreamPools;
+  metrics: ProxyMetrics;
+  backendApiKey?: string;
+  maxFailoverAttempts: number;
+  health?: HealthView;
+}
+
+/**
+ * The routing core: the current snapshot and policy, in-flight counts, and sending a request to the
+ * chosen engine with failover before the first byte. Shared by HTTP requests and batch lines.
+ */
+export class RoutingCore {
+  private current: { snapshot: RoutingSnapshot; policy: RoutingPolicy } | undefined;
+  readonly load = new LoadTracker();
+  /** Models ever routable: a model that lost all its engines is a 503, not a 404. */
+  private readonly everServed = new Set<string>();
+  health: HealthView;
+
+  constructor(private readonly options: RoutingCoreOptions) {
+    this.health = options.health ?? ALWAYS_HEALTHY;
+  }
+
+  get snapshot(): RoutingSnapshot | undefined {
+    return this.current?.snapshot;
+  }
+
+  /** Swap in a validated table. Throws (and keeps the old table) if its policy can't be built. */
+  setTable(table: RoutingTable): void {
+    const previous = this.current;
+    const policy = previous && previous.policy.name === table.routingLogic ? previous.policy : createPolicy(table.routingLogic);
+    const snapshot = new RoutingSnapshot(table);
+    this.current = { snapshot, policy };
+    for (const model of snapshot.models()) this.everServed.add(model);
+    for (const alias of Object.keys(table.aliases)) this.everServed.add(alias);
+    this.options.pools.retain(new Set(table.engines.map((e) => new URL(e.url).origin)));
+    const urls = new Set(table.engines.map((e) => e.url));
+    for (const old of previous?.snapshot.table.engines ?? []) if (!urls.has(old.url)) this.options.metrics.forgetServer(old.url);
+    this.options.metrics.routingEngines.set({ ready: 'true' }, table.engines.filter((e) => e.ready).length);
+    this.options.metrics.routingEngines.set({ ready: 'false' }, table.engines.filter((e) => !e.ready).length);
+  }
+
+  /** Resolve a requested model name; 404 for a name never served, 503 for one that lost its engines. */
+  resolveModel(name: string): { model: string; alias?: string } {
+    const snapshot = this.requireSnapshot();
+    const resolved = snapshot.resolve(name);
+    if (resolved) return resolved;
+    if (this.everServed.has(name)) throw errors.noEngine(name);
+    throw errors.modelNotFound(name);
+  }
+
+  knownModels(): Set<string> {
+    const snapshot = this.current?.snapshot;
+    if (!snapshot) return new Set();
+    return new Set([...snapshot.models(), ...Object.keys(snapshot.table.aliases)]);
+  }
+
+  /** Send the request, trying other engines of the model after a connect-phase failure. */
+  async send(request: RoutedRequest): Promise<UpstreamExchange> {
+    const { snapshot, policy } = this.requireCurrent();
+    const tried = new Set<string>();
+    let lastFailure: UpstreamFailure | undefined;
+    for (let attempt = 0; attempt <= this.options.maxFailoverAttempts; attempt++) {
+      const engine = this.choose(snapshot, policy, request, tried);
+      if (!engine) break;
+      tried.add(engine.id);
+      const release = this.track(engine);
+      try {
+        const response = await this.options.pools.get(new URL(engine.url).origin).request({
+          method: 'POST',
+          path: request.path,
+          headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
+          body: request.body,
+          signal: request.signal,
+        });
+        return { engine, response, retries: attempt, release };
+      } catch (err) {
+        release();
+        const failure = classifyUpstreamError(err, request.signal.aborted);
+        if (failure.kind === 'aborted') throw new ProxyError(499, 'client_closed_request', 'Client closed the request.', 'invalid_request_error', null, { cause: err });
+        this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
+        if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
+        if (failure.kind === 'other') throw errors.badGateway(`Engine ${engine.id} failed: ${failure.code}.`, err);
+        lastFailure = failure;
+        if (request.pinnedEngineId) break;
+        this.options.metrics.upstreamRetries.inc({ server: engine.url });
+      }
+    }
+    if (lastFailure?.kind === 'connect' && lastFailure.timeout)
+      throw errors.gatewayTimeout(`Could not connect to an engine for "${request.model}" in time (${tried.size} tried).`);
+    if (lastFailure) throw errors.badGateway(`Could not reach an engine for "${request.model}" (${tried.size} tried, last error ${lastFailure.code}).`);
+    throw errors.noEngine(request.model);
+  }
+
+  private choose(snapshot: RoutingSnapshot, policy: RoutingPolicy, request: RoutedRequest, tried: ReadonlySet<string>): EngineEntry | undefined {
+    if (request.pinnedEngineId !== undefined) {
+      if (tried.size > 0) return undefined;
+      const engine = snapshot.engines.get(request.pinnedEngineId);
+      if (!engine || !engine.models.includes(request.model))
+        throw errors.badRequest(`Engine "${request.pinnedEngineId}" does not serve model "${request.model}".`, 'id', 'engine_not_found');
+      return engine;
+    }
+    const found = findCandidates(snapshot, request.model, request.needs, this.health, tried);
+    if (!found.ok) {
+      if (tried.size > 0) return undefined; // ran out of engines to fail over to
+      throw found.error;
+    }
+    return policy.pick({ model: request.model, path: request.path, headers: request.headers, body: request.json }, found.engines, {
+      snapshot,
+      load: this.load,
+    });
+  }
+
+  private track(engine: EngineEntry): () => void {
+    const end = this.load.begin(engine.id);
+    const gauge = this.options.metrics.requestsRunning;
+    gauge.inc({ server: engine.url });
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      end();
+      gauge.dec({ server: engine.url });
+    };
+  }
+
+  private requireCurrent(): { snapshot: RoutingSnapshot; policy: RoutingPolicy } {
+    if (!this.current) throw new ProxyError(503, 'no_routing_table', 'The router has no routing table yet.', 'service_unavailable_error');
+    return this.current;
+  }
+
+  private requireSnapshot(): RoutingSnapshot {
+    return this.requireCurrent().snapshot;
+  }
+}
