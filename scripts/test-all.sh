@@ -11,6 +11,7 @@ step() { # name, command...
   else failed=$((failed + 1)); echo "== $name: FAILED ($(( $(date +%s) - start ))s)"; fi
 }
 step "type-check and build" npm run -s build
+step "type-check tests" npx tsc -p tsconfig.tests.json
 step "lint" npx eslint .
 start=$(date +%s)
 node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \

@@ -1,1 +1,13 @@
-export {};
+/** The proxy as a library: embed it, or build tests and tools on it. */
+export { RouterApp, type RouterAppSettings, type RouterAppDeps } from './app/router-app.js';
+export { CoreDispatcher } from './app/internal-dispatcher.js';
+export type { HealthReport } from './app/health-report.js';
+export { createLogger, silentLogger, type Logger } from './logging/logger.js';
+export { ProxyMetrics } from './metrics/proxy-metrics.js';
+export { HashRing } from './routing/policies/hash-ring.js';
+export { MODEL_ENDPOINTS, BACKEND_CAPABILITIES } from './routing/endpoints.js';
+export { ProxyError, errors } from './http/errors.js';
+export type { Route, RouteHandler, RequestContext, InternalDispatcher, InternalRequest, InternalResponse } from './http/route.js';
+export type { ProxyOptions } from './config/options.js';
+export { VERSION } from './version.js';
+export * from './routing-table/index.js';

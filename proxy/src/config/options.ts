@@ -19,9 +19,9 @@ export interface ProxyOptions {
   staticAliases: Record<string, string>;
   /** One per backend, aligned with staticBackends. */
   staticModelTypes: ModelType[];
-  /** One per backend; default vllm. */
+  /** One per backend, or a single value that applies to every backend; default [vllm]. */
   staticBackendKinds: BackendKind[];
-  /** One label set per backend (reference: --static-model-labels). */
+  /** One label per backend, '' for none (reference: --static-model-labels); becomes the engine label `model`. */
   staticModelLabels: string[];
   staticBackendHealthChecks: boolean;
   staticBackendHealthCheckInterval: number;
@@ -38,6 +38,7 @@ export interface ProxyOptions {
 
   routingLogic: RoutingLogic;
   sessionKey?: string;
+  /** Reference semantics: fewest matched prompt characters before a prefix match decides (unset = 0). */
   prefixMinMatchLength?: number;
 
   engineStatsInterval: number;

@@ -1,0 +1,20 @@
+import type { IncomingMessage } from 'node:http';
+import { errors } from '../http/errors.js';
+
+/** Read a small JSON request body (batch create), refusing more than `limit` bytes. */
+export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw errors.tooLarge(limit);
+    parts.push(chunk);
+  }
+  const text = Buffer.concat(parts).toString('utf8');
+  if (text.trim() === '') throw errors.badRequest('The request body must be a JSON object.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw errors.badJson((err as Error).message);
+  }
+}

@@ -1,0 +1,67 @@
+import {
+  finalizeTable,
+  formatIssues,
+  validateRoutingTable,
+  type EngineEntry,
+  type ModelType,
+  type RoutingTable,
+  type TableSource,
+} from '../routing-table/index.js';
+import { ConfigError } from './errors.js';
+import type { ProxyOptions } from './options.js';
+
+/** Engines take base URLs without `/v1` (the proxy appends request paths itself). */
+export function engineBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
+/**
+ * The routing table for static discovery: one engine per backend, in flag order.
+ * `prefixMinMatchLength` is not carried over: PrefixParams counts matched blocks as a ratio of the
+ * prompt, which an absolute character count cannot be turned into.
+ */
+export function buildStaticTable(options: ProxyOptions, source: Extract<TableSource, 'static' | 'dynamic-config'> = 'static'): RoutingTable {
+  const { staticBackends: backends, staticModels: models, staticBackendKinds: kinds, staticModelLabels: labels } = options;
+  if (models.length !== backends.length)
+    throw new ConfigError('--static-models', models.join(','), `has ${models.length} entries but --static-backends has ${backends.length} (one model per backend)`);
+
+  const urls = backends.map(engineBaseUrl);
+  const repeated = new Set(urls.filter((url, i) => urls.indexOf(url) !== i));
+  const engines = urls.map((url, i): EngineEntry => ({
+    // A URL listed twice (one engine serving two models) needs distinct ids.
+    id: repeated.has(url) ? `${url}#${i}` : url,
+    url,
+    models: [models[i]],
+    backendKind: (kinds.length === 1 ? kinds[0] : kinds[i]) ?? 'vllm',
+    labels: labelsOf(labels[i]),
+    ready: true,
+  }));
+
+  const table = finalizeTable({
+    source,
+    routingLogic: options.routingLogic,
+    ...(options.sessionKey === undefined ? {} : { sessionKey: options.sessionKey }),
+    engines,
+    aliases: { ...options.staticAliases },
+    modelTypes: modelTypesOf(models, options.staticModelTypes),
+  });
+  const result = validateRoutingTable(table);
+  if (!result.ok) throw new ConfigError('static routing table', undefined, formatIssues(result.issues));
+  return result.table;
+}
+
+/** The reference's per-backend model label, under the same `model` key that k8s discovery reads from pods. */
+function labelsOf(label: string | undefined): Record<string, string> {
+  return label ? { model: label } : {};
+}
+
+function modelTypesOf(models: string[], types: ModelType[]): Record<string, ModelType> {
+  const out: Record<string, ModelType> = {};
+  types.forEach((type, i) => {
+    const model = models[i];
+    if (out[model] !== undefined && out[model] !== type)
+      throw new ConfigError('--static-model-types', types.join(','), `gives model ${model} two types (${out[model]} and ${type})`);
+    out[model] = type;
+  });
+  return out;
+}
