@@ -53,9 +53,10 @@ export class ConfigFileWatcher<T> extends EventEmitter<{ update: [ConfigFileEven
 
   /** Start watching; resolves once the first read has been reported. */
   async start(): Promise<void> {
-    await this.ensureDirWatch();
+    if (this.pollTimer || this.stopped) return;
     this.pollTimer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.pollTimer.unref();
+    await this.ensureDirWatch();
     await this.check();
   }
 

@@ -61,13 +61,14 @@ export function applyDynamicConfig(base: ProxyOptions, dyn: DynamicConfig): Prox
 
 function parseDocument(text: string, format: DynamicConfigFormat): Record<string, unknown> {
   const what = `dynamic config (${format.toUpperCase()})`;
+  // An empty file is most likely one caught mid-write, not a wish to drop every override.
+  if (text.trim() === '') throw new ConfigError(what, undefined, 'is empty');
   let doc: unknown;
   try {
     doc = format === 'json' ? JSON.parse(text) : loadYaml(text);
   } catch (err) {
     throw new ConfigError(what, undefined, `cannot be parsed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
   }
-  // An empty document is most likely a file caught mid-write, not a wish to drop every override.
   if (doc === null || doc === undefined) throw new ConfigError(what, undefined, 'is empty');
   if (!isMapping(doc)) throw new ConfigError(what, doc, 'must be an object of settings at the top level');
   return doc;

@@ -23,7 +23,7 @@ export function engineBaseUrl(url: string): string {
 export function buildStaticTable(options: ProxyOptions, source: Extract<TableSource, 'static' | 'dynamic-config'> = 'static'): RoutingTable {
   const { staticBackends: backends, staticModels: models, staticBackendKinds: kinds, staticModelLabels: labels } = options;
   if (models.length !== backends.length)
-    throw new ConfigError('--static-models', models.join(','), `has ${models.length} entries but --static-backends has ${backends.length} (one model per backend)`);
+    throw new ConfigError('--static-models', models.length ? models.join(',') : undefined, `has ${models.length} entries but --static-backends has ${backends.length} (one model per backend)`);
 
   const urls = backends.map(engineBaseUrl);
   const repeated = new Set(urls.filter((url, i) => urls.indexOf(url) !== i));

@@ -82,9 +82,15 @@ export function newFileId(nowMs: number = Date.now()): string {
   return `file-${sortableSuffix(nowMs)}`;
 }
 
-/** Time-ordered 28 hex digits, shared by file and batch ids. */
+let lastMs = 0;
+
+/**
+ * Time-ordered 28 hex digits, shared by file and batch ids. Within one process the time part is
+ * forced to increase, so ids made in the same millisecond still list in creation order.
+ */
 export function sortableSuffix(nowMs: number): string {
-  return Math.floor(nowMs).toString(16).padStart(12, '0').slice(-12) + randomBytes(8).toString('hex');
+  lastMs = Math.max(Math.floor(nowMs), lastMs + 1);
+  return lastMs.toString(16).padStart(12, '0').slice(-12) + randomBytes(8).toString('hex');
 }
 
 /** The creation time (ms) encoded in a sortable id suffix. */

@@ -1,0 +1,76 @@
+import { ConfigError, HelpRequested } from '../config/errors.js';
+import { parseProxyArgs } from '../config/flags.js';
+import type { ProxyOptions } from '../config/options.js';
+import { buildStaticTable } from '../config/static-table.js';
+import { dynamicConfigSource } from '../config/dynamic-config.js';
+import { createLogger } from '../logging/logger.js';
+import { VERSION } from '../version.js';
+import { followDynamicConfig } from './dynamic-config-source.js';
+import { unsupportedFlags } from './not-yet.js';
+import { RouterApp } from './router-app.js';
+
+export interface RunningProxy {
+  app: RouterApp;
+  url: string;
+  /** Drain and stop; resolves true when every in-flight request finished in time. */
+  shutdown(): Promise<boolean>;
+}
+
+/** Start the proxy from command-line arguments. Throws ConfigError for bad flags. */
+export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promise<RunningProxy> {
+  const options: ProxyOptions = parseProxyArgs(argv, env);
+  const problems = unsupportedFlags(options);
+  if (problems.length) throw new ConfigError(undefined, undefined, problems.join('; '));
+  const logger = createLogger(options.logLevel, options.logFormat);
+  const app = new RouterApp(options, { logger });
+
+  // Static flags give the first table, unless a dynamic config file will provide the models.
+  const dynamic = dynamicConfigSource(options);
+  if (options.staticModels.length > 0 || !dynamic) {
+    if (!app.applyTable(buildStaticTable(options), 'static')) throw new ConfigError('--static-backends', undefined, 'produced an invalid routing table (see log)');
+  }
+  const watcher = await followDynamicConfig(app, options);
+
+  const { port, host } = await app.listen();
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info(`vllm-router ${VERSION} listening on http://${host}:${port}`, { routing_logic: options.routingLogic, discovery: options.serviceDiscovery });
+  return {
+    app,
+    url,
+    shutdown: async () => {
+      watcher?.stop();
+      logger.info('draining: no new connections; waiting for in-flight requests', { in_flight: app.http.requestsInFlight, timeout_s: options.drainTimeoutSeconds });
+      const clean = await app.stop(options.drainTimeoutSeconds * 1000);
+      logger.info(clean ? 'drained; exiting' : 'drain timeout reached; remaining requests were cut');
+      return clean;
+    },
+  };
+}
+
+/** The `vllm-router` program: start, and drain on SIGTERM/SIGINT. */
+export async function main(argv: string[]): Promise<void> {
+  let proxy: RunningProxy;
+  try {
+    proxy = await startProxy(argv, process.env);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.text}\n`);
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`vllm-router: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    proxy.app.logger.info(`received ${signal}`);
+    void proxy.shutdown().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
