@@ -50,7 +50,7 @@ describe('the vllm-router program', () => {
       const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'x', maxRetries: 0 });
       const r = await client.chat.completions.create({ model: 'gpt4', messages: [{ role: 'user', content: 'hi' }] });
       expect(r.system_fingerprint).toBe('b');
-      await eventually(() => /INFO  request id=\w+ method=POST path=\/v1\/chat\/completions model=m2 engine=\S+ status=200 latency_ms=[\d.]+ streamed=false/.test(router.output()));
+      await eventually(() => /INFO {2}request id=\w+ method=POST path=\/v1\/chat\/completions model=m2 engine=\S+ status=200 latency_ms=[\d.]+ streamed=false/.test(router.output()));
     } finally {
       await router.stop();
     }
