@@ -106,11 +106,16 @@ describe('executeLine', () => {
   it('resolves undefined (no result, so the line reruns later) when aborted', async () => {
     const ac = new AbortController();
     const dispatcher: InternalDispatcher = {
-      dispatch: (r) => new Promise((_, reject) => r.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+      dispatch: (r) =>
+        new Promise((_, reject) => {
+          if (r.signal?.aborted) reject(new Error('aborted'));
+          r.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
       isBusy: () => false,
       knownModels: () => new Set(['m']),
     };
     const pending = executeLine(request, ctx(dispatcher, { signal: ac.signal }));
+    await new Promise((r) => setTimeout(r, 5)); // let the request go out first
     ac.abort('cancelled');
     expect(await pending).toBeUndefined();
   });

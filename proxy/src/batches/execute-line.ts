@@ -71,6 +71,10 @@ export async function executeLine(request: BatchRequestLine, ctx: LineContext): 
   for (let attempt = 1; attempt <= ctx.retry.maxAttempts; attempt++) {
     const release = await ctx.limiter.acquire(ctx.signal);
     if (!release) return undefined;
+    if (ctx.signal.aborted) {
+      release();
+      return undefined;
+    }
     try {
       response = await ctx.dispatcher.dispatch({ path: ctx.endpoint, body, requestId: id, signal: ctx.signal });
       failure = undefined;

@@ -203,7 +203,12 @@ export class BatchService {
         continue;
       }
       const lease = await tryAcquireLease(this.store.batchDir(id), { owner: this.owner, ttlMs: this.leaseTtlMs });
-      if (lease) this.launch(id, lease);
+      if (!lease) continue;
+      if (!this.started) {
+        await lease.release(); // stopped while claiming: hand it straight back
+        return;
+      }
+      this.launch(id, lease);
     }
   }
 

@@ -7,7 +7,7 @@ export type Logger = winston.Logger;
 export function createLogger(level: LogLevel, format: LogFormat, service = 'vllm-router'): Logger {
   const text = winston.format.printf(({ timestamp, level: lvl, message, ...meta }) => {
     const rest = Object.entries(meta)
-      .filter(([k]) => k !== 'service')
+      .filter(([k, v]) => k !== 'service' && v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     return `${String(timestamp)} ${lvl.toUpperCase().padEnd(5)} ${String(message)}${rest ? ` ${rest}` : ''}`;
