@@ -13,6 +13,7 @@ export function unsupportedFlags(options: ProxyOptions): string[] {
     problems.push(`--routing-logic ${options.routingLogic} is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`);
   if (options.staticBackendHealthChecks) problems.push('--static-backend-health-checks is not yet available in this build');
   if (options.logStats) problems.push('--log-stats is not yet available in this build');
+  if (options.enableBatchApi) problems.push('--enable-batch-api is not yet available in this build');
   if (options.otelEndpoint) problems.push('--otel-endpoint is not supported by this build (tracing export is not implemented)');
   if (options.sentryDsn) problems.push('--sentry-dsn is not supported by this build');
   return problems;
