@@ -18,7 +18,10 @@ async function startRouterProcess(args: string[]): Promise<{ url: string; log: (
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`router did not start:\n${log}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`router did not start:\n${log}`));
+    }, 15_000);
     child.stdout.on('data', () => {
       const m = /listening on http:\/\/([\d.]+):(\d+)/.exec(log);
       if (m) {

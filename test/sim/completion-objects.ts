@@ -1,0 +1,75 @@
+import type { FinishReason } from './serving-model.js';
+
+/** OpenAI object shapes for /v1/chat/completions ('chat') and /v1/completions ('text'). */
+export type CompletionKind = 'chat' | 'text';
+
+export interface CompletionMeta {
+  kind: CompletionKind;
+  id: string;
+  created: number;
+  model: string;
+  /** The engine id, so a client can tell which engine served it. */
+  fingerprint: string;
+  /** stream_options.include_usage: chunks carry "usage": null until the final usage chunk, as OpenAI sends them. */
+  includeUsage: boolean;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+export function usage(promptTokens: number, completionTokens: number, cachedTokens: number): Usage {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens },
+  };
+}
+
+export function completionResponse(meta: CompletionMeta, text: string, finishReason: FinishReason, u: Usage): Record<string, unknown> {
+  const choice =
+    meta.kind === 'chat'
+      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason }
+      : { index: 0, text, logprobs: null, finish_reason: finishReason };
+  return { ...envelope(meta, false), choices: [choice], usage: u };
+}
+
+/** Chat streams open with a role-only delta, as OpenAI and vLLM do. */
+export function roleChunk(meta: CompletionMeta): Record<string, unknown> {
+  return chunk(meta, { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null });
+}
+
+export function tokenChunk(meta: CompletionMeta, text: string): Record<string, unknown> {
+  return chunk(
+    meta,
+    meta.kind === 'chat'
+      ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: null }
+      : { index: 0, text, logprobs: null, finish_reason: null },
+  );
+}
+
+export function finalChunk(meta: CompletionMeta, finishReason: FinishReason): Record<string, unknown> {
+  return chunk(
+    meta,
+    meta.kind === 'chat'
+      ? { index: 0, delta: {}, logprobs: null, finish_reason: finishReason }
+      : { index: 0, text: '', logprobs: null, finish_reason: finishReason },
+  );
+}
+
+export function usageChunk(meta: CompletionMeta, u: Usage): Record<string, unknown> {
+  return { ...envelope(meta, true), choices: [], usage: u };
+}
+
+function chunk(meta: CompletionMeta, choice: Record<string, unknown>): Record<string, unknown> {
+  return { ...envelope(meta, true), choices: [choice], ...(meta.includeUsage ? { usage: null } : {}) };
+}
+
+function envelope(meta: CompletionMeta, streaming: boolean): Record<string, unknown> {
+  const object = meta.kind === 'chat' ? (streaming ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
+  return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: meta.fingerprint };
+}

@@ -1,0 +1,15 @@
+import type { FailureInjection } from './options.js';
+import type { ServingModel } from './serving-model.js';
+
+/** What the endpoint handlers need from the running engine. */
+export interface EngineContext {
+  readonly engineId: string;
+  readonly models: readonly string[];
+  readonly serving: ServingModel;
+  readonly embeddingDimensions: number;
+  failure(): FailureInjection;
+  /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
+  sampleOutputTokens(): number;
+  /** Response ids, unique per engine: `<prefix>-<engineId>-<n>`. */
+  nextId(prefix: string): string;
+}
