@@ -107,3 +107,19 @@ describe('routing by model through the OpenAI SDK', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
   });
 });
+
+describe('behind a path prefix (--root-path)', () => {
+  it('serves the OpenAI API under the prefix and sends engines the plain path', async () => {
+    const sim = await startEngineSim({ host: '127.0.0.2', models: ['m1'] });
+    const router = await startRouter({ engines: [{ url: sim.url, models: ['m1'] }] }, { rootPath: '/llm' });
+    try {
+      const client = new OpenAI({ baseURL: `${router.url}/llm/v1`, apiKey: 'x', maxRetries: 0 });
+      await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] });
+      expect(sim.stats.lastRequests.at(-1)?.path).toBe('/v1/chat/completions');
+      expect((await client.models.list()).data.map((m) => m.id)).toEqual(['m1']);
+    } finally {
+      await router.close();
+      await sim.close();
+    }
+  });
+});

@@ -63,7 +63,8 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
     const pinned = ctx.url.searchParams.get('id') ?? undefined;
     const exchange = await deps.core.send({
       requestId: ctx.id,
-      path: ctx.url.pathname.endsWith(endpoint.path) ? endpoint.path + ctx.url.search : ctx.url.pathname + ctx.url.search,
+      // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
+      path: endpoint.path + ctx.url.search,
       model,
       headers: req.headers,
       body,
