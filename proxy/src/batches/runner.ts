@@ -180,30 +180,35 @@ class BatchRun {
       throw new Error(`input file ${batch.input_file_id} disappeared`);
     }
     const lines = this.pending(readLines(input), done, batch.endpoint);
+    // A storage failure stops every worker, then surfaces to the service (which retries later).
+    let failure: unknown;
     const worker = async () => {
-      while (!ac.signal.aborted) {
-        const next = await lines.next();
-        if (next.done) return;
-        const request = next.value;
-        const result = await executeLine(request, {
-          dispatcher: this.deps.dispatcher,
-          endpoint: batch.endpoint,
-          limiter: this.deps.limiter,
-          retry: settings.retry,
-          busyPollMs: settings.busyPollMs,
-          signal: ac.signal,
-        });
-        if (!result) return;
-        try {
+      try {
+        while (!ac.signal.aborted) {
+          const next = await lines.next();
+          if (next.done) return;
+          const request = next.value;
+          const result = await executeLine(request, {
+            dispatcher: this.deps.dispatcher,
+            endpoint: batch.endpoint,
+            limiter: this.deps.limiter,
+            retry: settings.retry,
+            busyPollMs: settings.busyPollMs,
+            signal: ac.signal,
+          });
+          if (!result) return;
           await journal.append({ custom_id: request.custom_id, line: request.line, ok: result.ok, result: result.result, fence: this.lease.token });
-        } catch (err) {
-          stop(err instanceof LeaseLostError ? 'lease_lost' : 'stopped');
-          if (!(err instanceof LeaseLostError)) this.deps.logger.error('batch journal write failed', { batch: this.id, error: String(err) });
-          return;
+          if (result.ok) completed++;
+          else failed++;
+          dirty = true;
         }
-        if (result.ok) completed++;
-        else failed++;
-        dirty = true;
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          stop('lease_lost');
+        } else {
+          failure ??= err;
+          stop('stopped');
+        }
       }
     };
     try {
@@ -215,6 +220,10 @@ class BatchRun {
       input.destroy();
       await journal.close();
       await ticking;
+    }
+    if (failure !== undefined) {
+      await checkpoint().catch(onTickError);
+      throw failure;
     }
     halt ??= 'completed';
     dirty = true;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LocalFileStorage } from '../files/local-storage.js';
-import { ProxyError } from '../http/errors.js';
+import type { ProxyError } from '../http/errors.js';
 import type { InternalDispatcher } from '../http/route.js';
 import { silentLogger as winstonSilent } from '../logging/logger.js';
 import type { Logger } from './deps.js';
