@@ -11,3 +11,11 @@ export type { Route, RouteHandler, RequestContext, InternalDispatcher, InternalR
 export type { ProxyOptions } from './config/options.js';
 export { VERSION } from './version.js';
 export * from './routing-table/index.js';
+export { KubeClient, PATCH, type KubeRequest, type KubeQuery, type KubeMethod } from './discovery/kube-client.js';
+export { KubeApiError, isKubeError, type KubeErrorCode } from './discovery/kube-errors.js';
+export { Informer, type InformerHandlers, type InformerOptions, type ListWatcher, type ListResult, type WatchEvent } from './discovery/informer.js';
+export { kubeListWatcher, type ListWatchTarget } from './discovery/kube-list-watch.js';
+export { Backoff, realSleep, type BackoffOptions, type Sleep } from './discovery/backoff.js';
+export { podReadiness, engineUrl, type PodReadiness, type PodNotReadyReason } from './discovery/pod-readiness.js';
+export { fetchEngineModels, EngineModelsError, type FetchModelsOptions } from './discovery/engine-models.js';
+export { EngineModelCache, type EngineRef, type ModelLookup, type ModelLookups } from './discovery/engine-model-cache.js';

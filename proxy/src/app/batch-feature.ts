@@ -1,4 +1,5 @@
 import { BatchService, batchRoutes } from '../batches/index.js';
+import { BatchMetrics } from '../batches/metrics.js';
 import type { ProxyOptions } from '../config/options.js';
 import { LocalFileStorage, fileRoutes } from '../files/index.js';
 import type { Route } from '../http/route.js';
@@ -29,6 +30,7 @@ export class BatchFeature {
       dispatcher: new CoreDispatcher(app.core),
       concurrency: this.options.batchConcurrency,
       logger: this.logger,
+      metrics: new BatchMetrics(app.metrics.registry),
     });
     return [...fileRoutes({ storage: this.storage, maxFileBytes: this.options.maxFileBytes }), ...batchRoutes({ service: this.service })];
   }

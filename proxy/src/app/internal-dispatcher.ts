@@ -45,6 +45,7 @@ export class CoreDispatcher implements InternalDispatcher {
       });
       try {
         const text = await exchange.response.body.text();
+        exchange.trace.chunk(Buffer.from(text));
         const isJson = String(exchange.response.headers['content-type'] ?? '').includes('json');
         return { status: exchange.response.statusCode, body: isJson ? safeJson(text) : text };
       } finally {

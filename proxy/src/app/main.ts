@@ -3,10 +3,12 @@ import { parseProxyArgs } from '../config/flags.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
 import { dynamicConfigSource } from '../config/dynamic-config.js';
+import { startDiscovery } from '../discovery/start-discovery.js';
 import { createLogger } from '../logging/logger.js';
 import { VERSION } from '../version.js';
 import { followDynamicConfig } from './dynamic-config-source.js';
 import { unsupportedFlags } from './not-yet.js';
+import { BatchFeature } from './batch-feature.js';
 import { RouterApp } from './router-app.js';
 
 export interface RunningProxy {
@@ -22,15 +24,19 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
   const problems = unsupportedFlags(options);
   if (problems.length) throw new ConfigError(undefined, undefined, problems.join('; '));
   const logger = createLogger(options.logLevel, options.logFormat);
-  const app = new RouterApp(options, { logger });
+  const batches = options.enableBatchApi ? new BatchFeature(options, logger) : undefined;
+  const app = new RouterApp(options, { logger, ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}) });
 
   // Static flags give the first table, unless a dynamic config file will provide the models.
+  // Kubernetes and ConfigMap discovery bring their own tables (startDiscovery below).
   const dynamic = dynamicConfigSource(options);
-  if (options.staticModels.length > 0 || !dynamic) {
+  if (options.serviceDiscovery === 'static' && (options.staticModels.length > 0 || !dynamic)) {
     if (!app.applyTable(buildStaticTable(options), 'static')) throw new ConfigError('--static-backends', undefined, 'produced an invalid routing table (see log)');
   }
   const watcher = await followDynamicConfig(app, options);
+  const discovery = await startDiscovery(app, options);
 
+  await batches?.start();
   const { port, host } = await app.listen();
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info(`vllm-router ${VERSION} listening on http://${host}:${port}`, { routing_logic: options.routingLogic, discovery: options.serviceDiscovery });
@@ -39,6 +45,8 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
     url,
     shutdown: async () => {
       watcher?.stop();
+      await discovery?.stop();
+      await batches?.stop();
       logger.info('draining: no new connections; waiting for in-flight requests', { in_flight: app.http.requestsInFlight, timeout_s: options.drainTimeoutSeconds });
       const clean = await app.stop(options.drainTimeoutSeconds * 1000);
       logger.info(clean ? 'drained; exiting' : 'drain timeout reached; remaining requests were cut');

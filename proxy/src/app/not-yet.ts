@@ -7,13 +7,12 @@ import { AVAILABLE_POLICIES } from '../routing/policies/registry.js';
  */
 export function unsupportedFlags(options: ProxyOptions): string[] {
   const problems: string[] = [];
-  if (options.serviceDiscovery !== 'static')
-    problems.push(`--service-discovery ${options.serviceDiscovery} is not yet available in this build (use static, optionally with --dynamic-config-json)`);
+  if (options.serviceDiscovery !== 'static' && (options.dynamicConfigJson !== undefined || options.dynamicConfigYaml !== undefined))
+    problems.push(`--dynamic-config-json/yaml works with --service-discovery static only (with ${options.serviceDiscovery}, the routing table comes from Kubernetes)`);
+  if (options.serviceDiscovery === 'k8s' && options.k8sServiceDiscoveryType === 'service-name')
+    problems.push('--k8s-service-discovery-type service-name is not yet available in this build (use pod-ip)');
   if (!AVAILABLE_POLICIES.includes(options.routingLogic))
     problems.push(`--routing-logic ${options.routingLogic} is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`);
-  if (options.staticBackendHealthChecks) problems.push('--static-backend-health-checks is not yet available in this build');
-  if (options.logStats) problems.push('--log-stats is not yet available in this build');
-  if (options.enableBatchApi) problems.push('--enable-batch-api is not yet available in this build');
   if (options.otelEndpoint) problems.push('--otel-endpoint is not supported by this build (tracing export is not implemented)');
   if (options.sentryDsn) problems.push('--sentry-dsn is not supported by this build');
   return problems;

@@ -1,5 +1,6 @@
 import type { ProxyOptions } from '../config/options.js';
 import { UpstreamPools } from '../forward/upstream-pools.js';
+import { StaticHealthChecker } from '../health/health-checker.js';
 import { infoRoutes } from '../http/handlers/info-routes.js';
 import { modelRoute } from '../http/handlers/model-route.js';
 import type { Route } from '../http/route.js';
@@ -9,12 +10,29 @@ import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '../routing-table/index.js';
+import { engineReport, statsReport, type EngineReport } from '../stats/engine-report.js';
+import { StatsLogger } from '../stats/stats-log.js';
+import { registerStatsMetrics } from '../stats/stats-metrics.js';
+import { StatsService } from '../stats/stats-service.js';
 import type { HealthReport } from './health-report.js';
 
 export type RouterAppSettings = Pick<
   ProxyOptions,
   'host' | 'port' | 'rootPath' | 'apiKeys' | 'backendApiKey' | 'maxBodyBytes' | 'connectTimeoutMs' | 'firstByteTimeoutMs' | 'maxInstanceFailoverRerouteAttempts'
->;
+> &
+  /** Statistics and health checks; defaults as the flags' (stats on, health checks and the stats log off). */
+  Partial<
+    Pick<
+      ProxyOptions,
+      | 'engineStatsInterval'
+      | 'requestStatsWindow'
+      | 'logStats'
+      | 'logStatsInterval'
+      | 'staticBackendHealthChecks'
+      | 'staticBackendHealthCheckInterval'
+      | 'staticBackendHealthCheckTimeoutSeconds'
+    >
+  >;
 
 export interface RouterAppDeps {
   logger: Logger;
@@ -32,6 +50,11 @@ export class RouterApp {
   readonly core: RoutingCore;
   readonly http: HttpServer;
   readonly pools: UpstreamPools;
+  /** Request statistics and scraped engine metrics. */
+  readonly stats: StatsService;
+  /** Runs only with staticBackendHealthChecks. */
+  readonly healthChecker: StaticHealthChecker | undefined;
+  private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
   private configError: HealthReport['config_error'];
@@ -43,19 +66,38 @@ export class RouterApp {
   ) {
     this.metrics = deps.metrics ?? new ProxyMetrics({ processMetrics: true });
     this.pools = new UpstreamPools({ connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs });
+    this.stats = new StatsService({ windowSeconds: settings.requestStatsWindow ?? 60, scrapeIntervalSeconds: settings.engineStatsInterval ?? 30 });
+    this.healthChecker = settings.staticBackendHealthChecks
+      ? new StaticHealthChecker({
+          intervalMs: (settings.staticBackendHealthCheckInterval ?? 60) * 1000,
+          timeoutMs: (settings.staticBackendHealthCheckTimeoutSeconds ?? 10) * 1000,
+          logger: deps.logger,
+          ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
+        })
+      : undefined;
     this.core = new RoutingCore({
       pools: this.pools,
       metrics: this.metrics,
       maxFailoverAttempts: settings.maxInstanceFailoverRerouteAttempts,
       ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
+      observer: this.stats.requests,
+      signals: this.stats,
+      ...(this.healthChecker ? { health: this.healthChecker } : {}),
     });
+    registerStatsMetrics(this.metrics.registry, () => this.engineReports());
+    this.statsLogger = settings.logStats
+      ? new StatsLogger(deps.logger, (settings.logStatsInterval ?? 10) * 1000, () => this.engineReports(), this.stats.requests.windowSeconds)
+      : undefined;
     const routes: Route[] = [
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
         handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       })),
-      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt }),
+      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
+        engineReport: (e) => this.report(e),
+        statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.stats, this.healthChecker),
+      }),
       ...(deps.extraRoutes?.(this) ?? []),
     ];
     this.http = new HttpServer({ routes, apiKeys: settings.apiKeys, rootPath: settings.rootPath, logger: deps.logger, metrics: this.metrics });
@@ -79,6 +121,8 @@ export class RouterApp {
       this.rejectConfig(source, err instanceof Error ? err.message : String(err));
       return false;
     }
+    this.stats.setTable(result.table);
+    this.healthChecker?.setTable(result.table);
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });
@@ -124,12 +168,29 @@ export class RouterApp {
     };
   }
 
+  /** Per-engine statistics and health of the table in force (/stats, /metrics, the stats log). */
+  engineReports(): EngineReport[] {
+    return (this.core.snapshot?.table.engines ?? []).map((e) => this.report(e));
+  }
+
+  private report(engine: RoutingTable['engines'][number]): EngineReport {
+    return engineReport(engine, this.stats, this.healthChecker);
+  }
+
+  /** Listen, and start the background work: engine scrapes, health checks, the stats log. */
   async listen(): Promise<{ port: number; host: string }> {
-    return this.http.listen(this.settings.port, this.settings.host);
+    const address = await this.http.listen(this.settings.port, this.settings.host);
+    this.stats.start();
+    this.healthChecker?.start();
+    this.statsLogger?.start();
+    return address;
   }
 
   /** Drain: stop accepting, let requests and streams finish up to the timeout, then close pools. */
   async stop(drainTimeoutMs: number): Promise<boolean> {
+    this.stats.stop();
+    this.healthChecker?.stop();
+    this.statsLogger?.stop();
     const clean = await this.http.drain(drainTimeoutMs);
     await (clean ? this.pools.closeAll() : this.pools.destroyAll());
     return clean;

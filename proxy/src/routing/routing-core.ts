@@ -10,7 +10,7 @@ import { findCandidates } from './candidates.js';
 import type { Capability } from './endpoints.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
-import type { RoutingPolicy } from './policies/policy.js';
+import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/policy.js';
 import { createPolicy } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
 
@@ -27,14 +27,34 @@ export interface RoutedRequest {
   /** `?id=<engine id>` pins the request to one engine, as in the reference router. */
   pinnedEngineId?: string;
   signal: AbortSignal;
+  /** performance.now() when the router received the request (request stats measure from here). */
+  receivedAt?: number;
 }
+
+/** Watches one request to one engine for request statistics; every method must be cheap. */
+export interface RequestTraceSink {
+  responded(status: number, contentType: string | undefined): void;
+  /** A piece of the response body as it passes through. */
+  chunk(buf: Buffer): void;
+  /** The engine failed the request (unreachable, or the response was cut). */
+  fail(): void;
+  end(): void;
+}
+
+export interface RequestObserver {
+  begin(engineId: string, startedAt?: number): RequestTraceSink;
+}
+
+const NO_TRACE: RequestTraceSink = { responded: () => undefined, chunk: () => undefined, fail: () => undefined, end: () => undefined };
 
 /** An engine's response headers arrived; the caller streams `response.body` and then calls `release`. */
 export interface UpstreamExchange {
   engine: EngineEntry;
   response: Dispatcher.ResponseData;
   retries: number;
-  /** Ends the engine's in-flight count; idempotent. */
+  /** Feed it the response body chunks; call `fail` if the response is cut. */
+  trace: RequestTraceSink;
+  /** Ends the engine's in-flight count (and the trace); idempotent. */
   release: () => void;
 }
 
@@ -44,6 +64,10 @@ export interface RoutingCoreOptions {
   backendApiKey?: string;
   maxFailoverAttempts: number;
   health?: HealthView;
+  /** Request statistics (see proxy/src/stats). */
+  observer?: RequestObserver;
+  /** Scraped engine load signals, passed to policies. */
+  signals?: EngineSignalView;
 }
 
 /**
@@ -74,6 +98,7 @@ export class RoutingCore {
     for (const model of snapshot.models()) this.everServed.add(model);
     for (const alias of Object.keys(table.aliases)) this.everServed.add(alias);
     this.options.pools.retain(new Set(table.engines.map((e) => new URL(e.url).origin)));
+    policy.retainEngines?.(new Set(table.engines.map((e) => e.id)));
     const urls = new Set(table.engines.map((e) => e.url));
     for (const old of previous?.snapshot.table.engines ?? []) if (!urls.has(old.url)) this.options.metrics.forgetServer(old.url);
     this.options.metrics.routingEngines.set({ ready: 'true' }, table.engines.filter((e) => e.ready).length);
@@ -100,11 +125,12 @@ export class RoutingCore {
     const { snapshot, policy } = this.requireCurrent();
     const tried = new Set<string>();
     let lastFailure: UpstreamFailure | undefined;
+    const pickRequest: PickRequest = { model: request.model, path: request.path, headers: request.headers, body: request.json };
     for (let attempt = 0; attempt <= this.options.maxFailoverAttempts; attempt++) {
-      const engine = this.choose(snapshot, policy, request, tried);
+      const engine = this.choose(snapshot, policy, pickRequest, request, tried);
       if (!engine) break;
       tried.add(engine.id);
-      const release = this.track(engine);
+      const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
       try {
         const response = await this.options.pools.get(new URL(engine.url).origin).request({
           method: 'POST',
@@ -113,10 +139,12 @@ export class RoutingCore {
           body: request.body,
           signal: request.signal,
         });
-        return { engine, response, retries: attempt, release };
+        trace.responded(response.statusCode, response.headers['content-type'] as string | undefined);
+        return { engine, response, retries: attempt, trace, release };
       } catch (err) {
-        release();
         const failure = classifyUpstreamError(err, request.signal.aborted);
+        if (failure.kind !== 'aborted') trace.fail();
+        release();
         if (failure.kind === 'aborted') throw new ProxyError(499, 'client_closed_request', 'Client closed the request.', 'invalid_request_error', null, { cause: err });
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
@@ -132,7 +160,13 @@ export class RoutingCore {
     throw errors.noEngine(request.model);
   }
 
-  private choose(snapshot: RoutingSnapshot, policy: RoutingPolicy, request: RoutedRequest, tried: ReadonlySet<string>): EngineEntry | undefined {
+  private choose(
+    snapshot: RoutingSnapshot,
+    policy: RoutingPolicy,
+    pickRequest: PickRequest,
+    request: RoutedRequest,
+    tried: ReadonlySet<string>,
+  ): EngineEntry | undefined {
     if (request.pinnedEngineId !== undefined) {
       if (tried.size > 0) return undefined;
       const engine = snapshot.engines.get(request.pinnedEngineId);
@@ -145,23 +179,38 @@ export class RoutingCore {
       if (tried.size > 0) return undefined; // ran out of engines to fail over to
       throw found.error;
     }
-    return policy.pick({ model: request.model, path: request.path, headers: request.headers, body: request.json }, found.engines, {
+    return policy.pick(pickRequest, found.engines, {
       snapshot,
       load: this.load,
+      ...(this.options.signals ? { signals: this.options.signals } : {}),
     });
   }
 
-  private track(engine: EngineEntry): () => void {
+  /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
+  private track(engine: EngineEntry, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.requestsRunning;
     gauge.inc({ server: engine.url });
     let done = false;
-    return () => {
+    let failed = false;
+    const release = () => {
       if (done) return;
       done = true;
       end();
       gauge.dec({ server: engine.url });
+      inner.end();
+      policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
     };
+    const trace: RequestTraceSink = {
+      responded: (status, contentType) => inner.responded(status, contentType),
+      chunk: (buf) => inner.chunk(buf),
+      fail: () => {
+        failed = true;
+        inner.fail();
+      },
+      end: release,
+    };
+    return { trace, release };
   }
 
   private requireCurrent(): { snapshot: RoutingSnapshot; policy: RoutingPolicy } {

@@ -4,12 +4,17 @@ import type { HealthReport } from '../../app/health-report.js';
 import { sendJson } from '../errors.js';
 import type { Route } from '../route.js';
 import { VERSION } from '../../version.js';
+import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineReport } from '../../stats/engine-report.js';
 
 export interface InfoRouteDeps {
   core: RoutingCore;
   metrics: ProxyMetrics;
   health: () => HealthReport;
   startedAt: number;
+  /** Per-engine statistics and health (GET /stats, and the extra fields of GET /engines). */
+  engineReport?: (engine: EngineEntry) => EngineReport;
+  statsReport?: () => unknown;
 }
 
 /** GET /v1/models: every served model once, then each alias pointing at its model. */
@@ -35,23 +40,33 @@ function listModels(deps: InfoRouteDeps) {
 function listEngines(deps: InfoRouteDeps) {
   const snapshot = deps.core.snapshot;
   const created = Math.floor(deps.startedAt / 1000);
-  return (snapshot?.table.engines ?? []).map((e) => ({
-    engine_id: e.id,
-    url: e.url,
-    serving_models: e.models,
-    created,
-    backend_kind: e.backendKind,
-    ready: e.ready,
-    labels: e.labels,
-    healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
-    in_flight: deps.core.load.get(e.id),
-  }));
+  return (snapshot?.table.engines ?? []).map((e) => {
+    const report = deps.engineReport?.(e);
+    return {
+      engine_id: e.id,
+      url: e.url,
+      serving_models: e.models,
+      created,
+      backend_kind: e.backendKind,
+      ready: e.ready,
+      labels: e.labels,
+      healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
+      in_flight: deps.core.load.get(e.id),
+      ...(report ? { health: report.health, stats: { requests: report.requests, engine: report.engine } } : {}),
+    };
+  });
+}
+
+/** GET /stats: per engine, request statistics measured here, metrics scraped from it, and health. */
+function statsRoute(report: () => unknown): Route {
+  return { method: 'GET', path: '/stats', handler: async (_req, res) => sendJson(res, 200, report()) };
 }
 
 export function infoRoutes(deps: InfoRouteDeps): Route[] {
   return [
     { method: 'GET', path: '/v1/models', handler: async (_req, res) => sendJson(res, 200, listModels(deps)) },
     { method: 'GET', path: '/engines', handler: async (_req, res) => sendJson(res, 200, listEngines(deps)) },
+    ...(deps.statsReport ? [statsRoute(deps.statsReport)] : []),
     {
       method: 'GET',
       path: '/health',

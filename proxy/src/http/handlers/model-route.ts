@@ -40,14 +40,19 @@ async function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: Reque
   const contentType = String(response.headers['content-type'] ?? '');
   ctx.notes.streamed = contentType.includes('text/event-stream');
   if (ctx.notes.streamed) res.flushHeaders();
+  const { trace } = exchange;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      trace.chunk(chunk);
       if (!res.write(chunk)) await once(res, 'drain', { signal });
     }
     res.end();
   } catch (err) {
     // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
-    if (!signal.aborted) ctx.notes.errorCode = 'upstream_interrupted';
+    if (!signal.aborted) {
+      ctx.notes.errorCode = 'upstream_interrupted';
+      trace.fail();
+    }
     res.destroy(err instanceof Error ? err : undefined);
   }
 }
@@ -72,6 +77,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       needs: requiredCapabilities(endpoint, json),
       ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
       signal: controller.signal,
+      receivedAt: ctx.startedAt,
     });
     ctx.notes.engine = exchange.engine.url;
     ctx.notes.retries = exchange.retries;

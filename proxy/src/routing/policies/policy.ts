@@ -13,16 +13,44 @@ export interface PickRequest {
   body: Record<string, unknown> | undefined;
 }
 
+/** Load signals read from an engine's own /metrics (see proxy/src/stats). */
+export interface EngineSignals {
+  running: number;
+  waiting: number;
+  /** KV-cache blocks held by running requests, 0..1. */
+  kvUsage: number;
+  /** KV-cache capacity in tokens (block size x blocks), when the engine publishes it. */
+  kvCapacityTokens?: number;
+}
+
+export interface EngineSignalView {
+  /** Fresh signals for the engine, or undefined when unknown or stale. */
+  signals(engineId: string): EngineSignals | undefined;
+}
+
 export interface PolicyContext {
   snapshot: RoutingSnapshot;
   load: LoadTracker;
+  /** Scraped engine metrics, when the stats scraper runs. */
+  signals?: EngineSignalView;
+}
+
+/** How a request the policy routed ended. */
+export interface RequestOutcome {
+  /** False when the engine could not be reached or failed the request. */
+  ok: boolean;
 }
 
 /**
  * One routing policy. `candidates` is never empty: the healthy, ready, capable engines for the model
- * were filtered once before any policy runs.
+ * were filtered once before any policy runs. The optional hooks let a policy keep its own state
+ * without special cases in the routing core.
  */
 export interface RoutingPolicy {
   readonly name: RoutingLogic;
   pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry;
+  /** Called once when a request sent to the engine `pick` chose has ended. */
+  onRequestEnd?(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void;
+  /** A new routing table is in force with these engines; forget state about the others. */
+  retainEngines?(engineIds: ReadonlySet<string>): void;
 }

@@ -1,5 +1,7 @@
 import type { RoutingLogic } from '../../routing-table/index.js';
+import { LeastLoadPolicy } from './leastload.js';
 import type { RoutingPolicy } from './policy.js';
+import { PrefixAwarePolicy } from './prefix-aware.js';
 import { RoundRobinPolicy } from './roundrobin.js';
 import { SessionPolicy } from './session.js';
 
@@ -7,7 +9,11 @@ export class PolicyNotAvailableError extends Error {
   readonly code = 'routing_logic_not_available';
 }
 
-/** Builds the policy a table names. Exhaustive over RoutingLogic: a new name is a compile error here. */
+/**
+ * Builds the policy a table names. Exhaustive over RoutingLogic: a new name is a compile error here.
+ * `kvaware` is served by the prefix-aware scorer, our best load-and-cache policy: it weighs the
+ * engines' scraped queue depth and KV-cache use with the cached prefix (see prefix-aware.ts).
+ */
 export function createPolicy(name: RoutingLogic): RoutingPolicy {
   switch (name) {
     case 'roundrobin':
@@ -15,8 +21,10 @@ export function createPolicy(name: RoutingLogic): RoutingPolicy {
     case 'session':
       return new SessionPolicy();
     case 'leastload':
+      return new LeastLoadPolicy();
     case 'prefixaware':
     case 'kvaware':
+      return new PrefixAwarePolicy(name);
     case 'disaggregated_prefill':
       throw new PolicyNotAvailableError(
         `routing logic "${name}" is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`,
@@ -24,4 +32,4 @@ export function createPolicy(name: RoutingLogic): RoutingPolicy {
   }
 }
 
-export const AVAILABLE_POLICIES: readonly RoutingLogic[] = ['roundrobin', 'session'];
+export const AVAILABLE_POLICIES: readonly RoutingLogic[] = ['roundrobin', 'session', 'leastload', 'prefixaware', 'kvaware'];

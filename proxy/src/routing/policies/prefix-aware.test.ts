@@ -1,0 +1,114 @@
+import { describe, expect, it } from '@jest/globals';
+import { finalizeTable, type EngineEntry, type PrefixParams } from '../../routing-table/index.js';
+import { LoadTracker } from '../load-tracker.js';
+import { blockHashes } from '../prefix/block-hash.js';
+import { promptTextOf } from '../prefix/prompt-text.js';
+import { RoutingSnapshot } from '../snapshot.js';
+import type { EngineSignals, PickRequest, PolicyContext } from './policy.js';
+import { PrefixAwarePolicy } from './prefix-aware.js';
+
+const engines: EngineEntry[] = ['a', 'b', 'c', 'd'].map((id) => ({ id, url: `http://${id}`, models: ['m'], backendKind: 'vllm', labels: {}, ready: true }));
+
+function setup(prefix: Partial<PrefixParams> = {}, signals: Record<string, EngineSignals> = {}) {
+  const snapshot = new RoutingSnapshot(finalizeTable({ source: 'static', routingLogic: 'prefixaware', prefix, engines, aliases: {}, modelTypes: {} }));
+  const load = new LoadTracker();
+  const context: PolicyContext = { snapshot, load, signals: { signals: (id) => signals[id] } };
+  const policy = new PrefixAwarePolicy();
+  const pick = (request: PickRequest) => policy.pick(request, engines, context).id;
+  /** Put n requests in flight on an engine. */
+  const busy = (id: string, n: number) => Array.from({ length: n }, () => load.begin(id));
+  return { policy, pick, busy, load };
+}
+
+const documents = Array.from({ length: 8 }, (_, d) => `Document ${d}: ${'lorem ipsum dolor sit amet '.repeat(80)}`);
+const chat = (doc: number, ...turns: string[]): PickRequest => ({
+  model: 'm',
+  path: '/v1/chat/completions',
+  headers: {},
+  body: { model: 'm', messages: [{ role: 'system', content: documents[doc] }, ...turns.map((content, i) => ({ role: i % 2 ? 'assistant' : 'user', content }))] },
+});
+
+describe('prefixaware policy', () => {
+  it('sends prompts that share a long prefix to the engine that has it cached', () => {
+    const { pick } = setup();
+    const first = pick(chat(0, 'What is this about?'));
+    for (let i = 0; i < 5; i++) expect(pick(chat(0, `Another question ${i}`))).toBe(first);
+  });
+
+  it('spreads different documents across engines while the pool is idle', () => {
+    const { pick } = setup();
+    const homes = new Set(documents.slice(0, 4).map((_, d) => pick(chat(d, 'q'))));
+    expect(homes.size).toBe(4);
+  });
+
+  it('follows a conversation: the engine that served the last turn holds the longest prefix', () => {
+    const { pick, policy } = setup();
+    const question = 'a first question, long enough to fill a few blocks. '.repeat(4);
+    const home = pick(chat(1, question));
+    // Another engine holds the document alone.
+    const other = engines.find((e) => e.id !== home)!.id;
+    policy.index.record(other, blockHashes('m', promptTextOf(chat(1), 100_000)!, 64, 256), 1000);
+    for (let i = 0; i < 4; i++) expect(pick(chat(1, question, 'an answer', `follow-up ${i}`))).toBe(home);
+  });
+
+  it('goes to the least loaded engine when too little of the prompt is cached', () => {
+    const { pick, busy } = setup({ minMatchRatio: 0.9 });
+    const home = pick(chat(2, 'x'));
+    busy(home, 1);
+    // The document is ~2,100 characters; a 4,000-character question makes the cached share ~35%.
+    expect(pick(chat(2, 'y'.repeat(4000)))).not.toBe(home);
+  });
+
+  it('lets load win when the pool is imbalanced, and then both engines hold the prefix', () => {
+    const { pick, busy } = setup({ balanceAbsThreshold: 4, balanceRelThreshold: 1.5 });
+    const home = pick(chat(3, 'q'));
+    const release = busy(home, 6);
+    const overflow = pick(chat(3, 'q2'));
+    expect(overflow).not.toBe(home);
+    // Balanced again: either engine with the prefix may serve it, the least loaded of the two first.
+    for (const end of release) end();
+    const both = new Set(Array.from({ length: 6 }, (_, i) => pick(chat(3, `q${i + 3}`))));
+    expect(both).toEqual(new Set([home, overflow]));
+  });
+
+  it('keeps affinity under moderate imbalance (below the thresholds)', () => {
+    const { pick, busy } = setup();
+    const home = pick(chat(4, 'q'));
+    busy(home, 5);
+    expect(pick(chat(4, 'q2'))).toBe(home);
+  });
+
+  it('routes prompts shorter than one block by load alone, without recording them', () => {
+    const { pick, policy, busy } = setup();
+    busy('a', 2);
+    busy('b', 2);
+    busy('c', 2);
+    expect(pick({ model: 'm', path: '/v1/completions', headers: {}, body: { model: 'm', prompt: 'hi' } })).toBe('d');
+    expect(policy.index.distinctBlocks).toBe(0);
+  });
+
+  it('bounds its index by maxBlocksPerEngine, and by the engine\'s KV capacity when it is published', () => {
+    const capped = setup({ maxBlocksPerEngine: 50 });
+    const kv = setup({}, Object.fromEntries(engines.map((e) => [e.id, { running: 0, waiting: 0, kvUsage: 0, kvCapacityTokens: 16 * 40 }])));
+    for (let i = 0; i < 200; i++) {
+      const request: PickRequest = { model: 'm', path: '/v1/completions', headers: {}, body: { model: 'm', prompt: `${i} ${'z'.repeat(3000)}` } };
+      capped.pick(request);
+      kv.pick(request);
+    }
+    for (const size of Object.values(capped.policy.index.sizes())) expect(size).toBeLessThanOrEqual(50);
+    // 40 blocks of 16 tokens, ~4 characters a token, 64-character blocks: 40 hashes per engine.
+    for (const size of Object.values(kv.policy.index.sizes())) expect(size).toBeLessThanOrEqual(40);
+  });
+
+  it('forgets what it recorded for a request the engine failed, and engines that left the table', () => {
+    const { pick, policy } = setup();
+    const request = chat(5, 'q');
+    const home = pick(request);
+    const engine = engines.find((e) => e.id === home)!;
+    policy.onRequestEnd(request, engine, { ok: false });
+    expect(policy.index.distinctBlocks).toBe(0);
+    pick(chat(6, 'q'));
+    policy.retainEngines(new Set());
+    expect(policy.index.distinctBlocks).toBe(0);
+  });
+});

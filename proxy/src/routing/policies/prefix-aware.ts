@@ -1,0 +1,80 @@
+import { DEFAULT_PREFIX_PARAMS, type EngineEntry, type PrefixParams } from '../../routing-table/index.js';
+import { blockHashes } from '../prefix/block-hash.js';
+import { PrefixIndex } from '../prefix/prefix-index.js';
+import { promptTextOf } from '../prefix/prompt-text.js';
+import { engineLoad, leastLoadedOf } from './leastload.js';
+import type { PickRequest, PolicyContext, RequestOutcome, RoutingPolicy } from './policy.js';
+
+/** Characters per token assumed when an engine's KV capacity (in tokens) sizes its index. */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * `prefixaware` (and `kvaware`): cache-aware routing with load override, after SGLang's cache_aware
+ * and llm-d's approximate prefix scorer.
+ *
+ * - The prompt (all chat messages, rendered) is hashed as a chain of `blockChars`-character blocks.
+ * - Load per engine = in flight here + queue depth and KV use from scraped metrics (engineLoad).
+ * - An engine whose load exceeds the least loaded one's by more than balanceAbsThreshold and more
+ *   than balanceRelThreshold times is overloaded: it loses its affinity for now.
+ * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio;
+ *   ties (several engines hold the prefix) go to the least loaded. Below the ratio: least loaded.
+ *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
+ *   a second home instead of piling onto one engine.
+ * - The chosen engine's blocks are recorded in a per-engine LRU, bounded by maxBlocksPerEngine and,
+ *   when the engine publishes it, by its KV capacity: the index forgets what the engine must have
+ *   evicted.
+ */
+export class PrefixAwarePolicy implements RoutingPolicy {
+  readonly index = new PrefixIndex();
+  /** The blocks recorded for each request in flight, to take back if the engine fails it. */
+  private readonly recorded = new WeakMap<PickRequest, readonly number[]>();
+
+  constructor(readonly name: 'prefixaware' | 'kvaware' = 'prefixaware') {}
+
+  pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry {
+    const params = context.snapshot.memo('prefix-params', () => ({ ...DEFAULT_PREFIX_PARAMS, ...context.snapshot.table.prefix }));
+    const loads = candidates.map((e) => engineLoad(e, context));
+    const text = promptTextOf(request, params.blockChars * params.maxBlocks);
+    const hashes = text === undefined ? [] : blockHashes(request.model, text, params.blockChars, params.maxBlocks);
+    if (hashes.length === 0) return leastLoadedOf(candidates, loads);
+    const choice = this.choose(hashes, candidates, loads, params);
+    this.index.record(choice.id, hashes, this.capacityOf(choice, context, params));
+    this.recorded.set(request, hashes);
+    return choice;
+  }
+
+  onRequestEnd(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void {
+    const hashes = this.recorded.get(request);
+    if (hashes && !outcome.ok) this.index.forget(engine.id, hashes);
+  }
+
+  retainEngines(engineIds: ReadonlySet<string>): void {
+    this.index.retain(engineIds);
+  }
+
+  /**
+   * Affinity among the engines that are not overloaded: an engine is too busy for affinity when its
+   * load exceeds the least loaded engine's by more than balanceAbsThreshold and by more than
+   * balanceRelThreshold times (SGLang's imbalance test, applied per engine rather than to the whole
+   * pool, so one busy engine elsewhere does not break every other engine's affinity).
+   */
+  private choose(hashes: readonly number[], candidates: readonly EngineEntry[], loads: readonly number[], params: PrefixParams): EngineEntry {
+    const min = Math.min(...loads);
+    const matched = this.index.matchLengths(hashes, candidates.map((e) => e.id));
+    let best = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const overloaded = loads[i]! - min > params.balanceAbsThreshold && loads[i]! > min * params.balanceRelThreshold;
+      if (overloaded) matched[i] = -1;
+      else if (matched[i]! > best) best = matched[i]!;
+    }
+    if (best === 0 || best / hashes.length < params.minMatchRatio) return leastLoadedOf(candidates, loads);
+    const holders = candidates.filter((_, i) => matched[i] === best);
+    return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best));
+  }
+
+  private capacityOf(engine: EngineEntry, context: PolicyContext, params: PrefixParams): number {
+    const kvTokens = context.signals?.signals(engine.id)?.kvCapacityTokens;
+    if (kvTokens === undefined) return params.maxBlocksPerEngine;
+    return Math.max(1, Math.min(params.maxBlocksPerEngine, Math.floor((kvTokens * CHARS_PER_TOKEN) / params.blockChars)));
+  }
+}

@@ -1,0 +1,167 @@
+import { parseEngineMetrics, type EngineMetrics } from './engine-metrics.js';
+
+/** GETs `<url>/metrics` and resolves with the body; rejects on a non-200 answer or after `timeoutMs`. */
+export type MetricsFetcher = (engineUrl: string, timeoutMs: number) => Promise<string>;
+
+export interface ScrapeTarget {
+  id: string;
+  url: string;
+}
+
+/** The last thing known about one engine's metrics. */
+export interface EngineScrape {
+  engineId: string;
+  url: string;
+  /** The last metrics read successfully (kept while stale, so /stats still shows them). */
+  metrics?: EngineMetrics;
+  /** Prefix-cache hit rate over the last scrape interval (token counters), else the engine's own rate. */
+  prefixCacheHitRate?: number;
+  /** Epoch ms of the last successful scrape. */
+  scrapedAt?: number;
+  /** True until a first successful scrape, and whenever the last one failed. */
+  stale: boolean;
+  staleReason?: string;
+  failures: number;
+}
+
+export interface EngineScraperOptions {
+  intervalMs: number;
+  /** Per-request timeout; default min(intervalMs, 5 s). */
+  timeoutMs?: number;
+  fetch?: MetricsFetcher;
+  now?: () => number;
+}
+
+export const fetchMetricsText: MetricsFetcher = async (engineUrl, timeoutMs) => {
+  const response = await fetch(`${engineUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+  return text;
+};
+
+/**
+ * Scrapes every engine's Prometheus /metrics in parallel, every intervalMs, each with a timeout.
+ * An engine that can't be read is marked stale with the reason; nothing it does can stop the loop.
+ * Engines that leave the routing table are dropped.
+ */
+export class EngineScraper {
+  private readonly engines = new Map<string, EngineScrape>();
+  private readonly fetchText: MetricsFetcher;
+  private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private previousCounters = new Map<string, { hits: number; queries: number }>();
+
+  constructor(private readonly options: EngineScraperOptions) {
+    this.fetchText = options.fetch ?? fetchMetricsText;
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? Math.min(options.intervalMs, 5000);
+  }
+
+  /** Follow the routing table: new engines are scraped from the next round, gone ones are forgotten. */
+  setTargets(targets: readonly ScrapeTarget[]): void {
+    const keep = new Set<string>();
+    for (const t of targets) {
+      keep.add(t.id);
+      const known = this.engines.get(t.id);
+      if (known && known.url === t.url) continue;
+      this.engines.set(t.id, { engineId: t.id, url: t.url, stale: true, staleReason: 'not scraped yet', failures: 0 });
+      this.previousCounters.delete(t.id);
+    }
+    for (const id of this.engines.keys())
+      if (!keep.has(id)) {
+        this.engines.delete(id);
+        this.previousCounters.delete(id);
+      }
+  }
+
+  get(engineId: string): EngineScrape | undefined {
+    return this.engines.get(engineId);
+  }
+
+  all(): EngineScrape[] {
+    return [...this.engines.values()];
+  }
+
+  /** One round over every engine; concurrent calls share the round in progress. */
+  scrapeAll(): Promise<void> {
+    this.round ??= Promise.allSettled(this.all().map((e) => this.scrapeOne(e))).then(() => {
+      this.round = undefined;
+    });
+    return this.round;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.scrapeAll();
+    this.timer = setInterval(() => void this.scrapeAll(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async scrapeOne(entry: EngineScrape): Promise<void> {
+    let metrics: EngineMetrics;
+    try {
+      metrics = parseEngineMetrics(await withTimeout(this.fetchText(entry.url, this.timeoutMs), this.timeoutMs));
+    } catch (err) {
+      if (this.engines.get(entry.engineId) !== entry) return; // left the table meanwhile
+      entry.stale = true;
+      entry.failures++;
+      entry.staleReason = describeFailure(err, this.timeoutMs);
+      return;
+    }
+    if (this.engines.get(entry.engineId) !== entry) return;
+    entry.metrics = metrics;
+    entry.prefixCacheHitRate = this.hitRate(entry.engineId, metrics);
+    entry.scrapedAt = this.now();
+    entry.failures = 0;
+    if (metrics.flavor === 'unknown') {
+      entry.stale = true;
+      entry.staleReason = 'no vLLM or SGLang metrics found at /metrics';
+    } else {
+      entry.stale = false;
+      delete entry.staleReason;
+    }
+  }
+
+  /** Hit rate since the previous scrape from the token counters; the engine's own gauge otherwise. */
+  private hitRate(engineId: string, m: EngineMetrics): number | undefined {
+    if (m.prefixCacheHits === undefined || m.prefixCacheQueries === undefined) return m.prefixCacheHitRate;
+    const before = this.previousCounters.get(engineId);
+    this.previousCounters.set(engineId, { hits: m.prefixCacheHits, queries: m.prefixCacheQueries });
+    const queries = m.prefixCacheQueries - (before?.queries ?? 0);
+    const hits = m.prefixCacheHits - (before?.hits ?? 0);
+    if (before && queries > 0 && hits >= 0) return hits / queries;
+    if (before && queries === 0) return this.engines.get(engineId)?.prefixCacheHitRate;
+    // First scrape, or the counters went back (engine restart): the cumulative ratio.
+    return m.prefixCacheQueries > 0 ? m.prefixCacheHits / m.prefixCacheQueries : undefined;
+  }
+}
+
+class ScrapeTimeout extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** The fetcher is asked to time out; this makes sure a round never waits longer, whatever it does. */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ScrapeTimeout()), timeoutMs + 50);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+function describeFailure(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+    const cause = (err as Error & { cause?: unknown }).cause;
+    const code = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : undefined;
+    return code ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import OpenAI from 'openai';
+import { startEngineSim, type EngineSim } from '../sim/index.js';
+import { eventually, getJson } from '../helpers/http.js';
+import { startStatsRouter, type StatsRouter } from './stats-router.js';
+
+interface EngineView {
+  engine_id: string;
+  healthy: boolean;
+  health: { checked: boolean; healthy: boolean; checks: Array<{ model: string; type?: string; healthy: boolean; reason?: string }> };
+}
+
+describe('static backend health checks against simulators', () => {
+  let a: EngineSim;
+  let b: EngineSim;
+  let router: StatsRouter;
+  let client: OpenAI;
+
+  const engine = async (id: string) => ((await getJson(`${router.url}/engines`)).json as EngineView[]).find((e) => e.engine_id === id)!;
+  const servedBy = async (n: number) => {
+    const seen: string[] = [];
+    for (let i = 0; i < n; i++) seen.push((await client.chat.completions.create({ model: 'chat-m', messages: [{ role: 'user', content: `q${i}` }] })).system_fingerprint ?? '');
+    return seen;
+  };
+
+  beforeAll(async () => {
+    a = await startEngineSim({ engineId: 'a', host: '127.0.0.2', models: ['chat-m', 'rerank-m'] });
+    b = await startEngineSim({ engineId: 'b', host: '127.0.0.3', models: ['chat-m'] });
+    router = await startStatsRouter(
+      { engines: [{ url: a.url, models: ['chat-m', 'rerank-m'] }, { url: b.url, models: ['chat-m'] }], modelTypes: { 'chat-m': 'chat', 'rerank-m': 'rerank' } },
+      { staticBackendHealthChecks: true, staticBackendHealthCheckInterval: 0.05, staticBackendHealthCheckTimeoutSeconds: 1 },
+    );
+    client = new OpenAI({ baseURL: router.baseURL, apiKey: 'x', maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await router.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('probes each (engine, model) with a small real request of its type', async () => {
+    await eventually(() => (a.stats.requests['/v1/chat/completions'] ?? 0) > 0 && (b.stats.requests['/v1/chat/completions'] ?? 0) > 0);
+    const probe = a.stats.lastRequests.find((r) => r.path === '/v1/chat/completions')!;
+    expect(probe.body).toMatchObject({ model: 'chat-m', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 });
+  });
+
+  it('shows why a pair fails: the simulator has no rerank endpoint', async () => {
+    await eventually(async () => (await engine(a.url)).health.checks.some((c) => c.model === 'rerank-m' && !c.healthy));
+    const view = await engine(a.url);
+    expect(view.healthy).toBe(false);
+    expect(view.health.checks.find((c) => c.model === 'rerank-m')).toMatchObject({ type: 'rerank', healthy: false, reason: expect.stringMatching(/^HTTP 404/) });
+    expect(view.health.checks.find((c) => c.model === 'chat-m')).toMatchObject({ healthy: true });
+  });
+
+  it('takes a failing engine out of routing, and brings it back when it recovers', async () => {
+    b.setFailure({ errorRate: 1 });
+    await eventually(async () => !(await engine(b.url)).healthy);
+    expect(new Set(await servedBy(4))).toEqual(new Set(['a']));
+    expect((await engine(b.url)).health.checks[0]).toMatchObject({ healthy: false, reason: expect.stringMatching(/^HTTP 500/) });
+
+    b.setFailure({ errorRate: 0 });
+    await eventually(async () => (await engine(b.url)).healthy);
+    expect(new Set(await servedBy(4))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('answers 503 when every engine of a model fails its checks', async () => {
+    a.setFailure({ errorRate: 1 });
+    b.setFailure({ errorRate: 1 });
+    try {
+      await eventually(async () => !(await engine(a.url)).health.checks.find((c) => c.model === 'chat-m')!.healthy && !(await engine(b.url)).healthy);
+      await expect(client.chat.completions.create({ model: 'chat-m', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 503 });
+    } finally {
+      a.setFailure({ errorRate: 0 });
+      b.setFailure({ errorRate: 0 });
+    }
+  });
+});
