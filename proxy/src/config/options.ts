@@ -40,6 +40,13 @@ export interface ProxyOptions {
   sessionKey?: string;
   /** Reference semantics: fewest matched prompt characters before a prefix match decides (unset = 0). */
   prefixMinMatchLength?: number;
+  /** Prefix-aware routing tuning (see PrefixParams); unset fields keep the policy's defaults. */
+  prefixBlockChars?: number;
+  prefixMaxBlocks?: number;
+  prefixMaxBlocksPerEngine?: number;
+  prefixMinMatchRatio?: number;
+  prefixBalanceAbsThreshold?: number;
+  prefixBalanceRelThreshold?: number;
 
   engineStatsInterval: number;
   requestStatsWindow: number;

@@ -97,7 +97,13 @@ export const SETTINGS: SettingTable = {
 
   routingLogic: { group: G.routing, flagType: value, required: true, describe: `Routing policy: ${ROUTING_LOGICS.join(', ')}.`, parse: choice(ROUTING_LOGICS) },
   sessionKey: { group: G.routing, flagType: value, describe: 'Header (or JSON body field) carrying the session id; required for session routing.', parse: text() },
-  prefixMinMatchLength: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: fewest matched prompt characters before the cache match decides (0 = always).', parse: int(0) },
+  prefixMinMatchLength: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: fewest matched prompt characters before the cache match decides (default 0).', parse: int(0) },
+  prefixBlockChars: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: characters per hashed prompt block (default 64).', parse: int(1, 1_000_000) },
+  prefixMaxBlocks: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: most leading blocks hashed per prompt (default 256).', parse: int(1, 1_000_000) },
+  prefixMaxBlocksPerEngine: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: block hashes remembered per engine, bounding memory (default 31250).', parse: int(1, 100_000_000) },
+  prefixMinMatchRatio: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: matched share of the prompt needed for cache affinity, 0..1 (default 0.3).', parse: number({ min: 0 }) },
+  prefixBalanceAbsThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load above the least loaded engine at which affinity yields (default 8).', parse: number({ min: 0 }) },
+  prefixBalanceRelThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load ratio to the least loaded engine at which affinity yields, >= 1 (default 1.5).', parse: number({ min: 1 }) },
   maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to.', parse: int(0, 100), default: 2 },
 
   engineStatsInterval: { group: G.stats, flagType: value, describe: 'Seconds between scrapes of engine /metrics.', parse: positive, default: 30 },

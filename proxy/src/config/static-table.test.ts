@@ -6,6 +6,8 @@ import { buildStaticTable } from './static-table.js';
 
 const options = (...flags: string[]) => parseProxyArgs(['--service-discovery', 'static', '--routing-logic', 'roundrobin', ...flags], {});
 
+const ONE = ['--static-backends', 'http://10.0.0.1:8000', '--static-models', 'llama'];
+
 describe('buildStaticTable', () => {
   it('makes one ready engine per backend with its model, kind and label', () => {
     const table = buildStaticTable(
@@ -43,6 +45,13 @@ describe('buildStaticTable', () => {
   it('gives a URL listed once per model distinct engine ids', () => {
     const table = buildStaticTable(options('--static-backends', 'http://a:8000,http://b:8000,http://a:8000', '--static-models', 'm1,m1,m2'));
     expect(table.engines.map((e) => e.id)).toEqual(['http://a:8000#0', 'http://b:8000', 'http://a:8000#2']);
+  });
+
+  it('carries prefix-aware tuning flags into the table, and nothing when none is set', () => {
+    const tuned = buildStaticTable(options(...ONE, '--prefix-min-match-length', '256', '--prefix-block-chars', '32', '--prefix-balance-rel-threshold', '2'));
+    expect(tuned.prefix).toEqual({ minMatchChars: 256, blockChars: 32, balanceRelThreshold: 2 });
+    expect(buildStaticTable(options(...ONE)).prefix).toBeUndefined();
+    expect(() => buildStaticTable(options(...ONE, '--prefix-min-match-ratio', '1.5'))).toThrow(/prefix.minMatchRatio/);
   });
 
   it('labels the table with the source it came from', () => {

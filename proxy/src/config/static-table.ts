@@ -4,6 +4,7 @@ import {
   validateRoutingTable,
   type EngineEntry,
   type ModelType,
+  type PrefixParams,
   type RoutingTable,
   type TableSource,
 } from '../routing-table/index.js';
@@ -15,11 +16,7 @@ export function engineBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-/**
- * The routing table for static discovery: one engine per backend, in flag order.
- * `prefixMinMatchLength` is not carried over: PrefixParams counts matched blocks as a ratio of the
- * prompt, which an absolute character count cannot be turned into.
- */
+/** The routing table for static discovery: one engine per backend, in flag order. */
 export function buildStaticTable(options: ProxyOptions, source: Extract<TableSource, 'static' | 'dynamic-config'> = 'static'): RoutingTable {
   const { staticBackends: backends, staticModels: models, staticBackendKinds: kinds, staticModelLabels: labels } = options;
   if (models.length !== backends.length)
@@ -41,6 +38,7 @@ export function buildStaticTable(options: ProxyOptions, source: Extract<TableSou
     source,
     routingLogic: options.routingLogic,
     ...(options.sessionKey === undefined ? {} : { sessionKey: options.sessionKey }),
+    ...prefixParamsOf(options),
     engines,
     aliases: { ...options.staticAliases },
     modelTypes: modelTypesOf(models, options.staticModelTypes),
@@ -48,6 +46,19 @@ export function buildStaticTable(options: ProxyOptions, source: Extract<TableSou
   const result = validateRoutingTable(table);
   if (!result.ok) throw new ConfigError('static routing table', undefined, formatIssues(result.issues));
   return result.table;
+}
+
+/** Prefix-aware tuning from the flags; fields left unset keep the policy's defaults. */
+export function prefixParamsOf(options: ProxyOptions): { prefix?: Partial<PrefixParams> } {
+  const prefix: Partial<PrefixParams> = {};
+  if (options.prefixMinMatchLength !== undefined) prefix.minMatchChars = options.prefixMinMatchLength;
+  if (options.prefixBlockChars !== undefined) prefix.blockChars = options.prefixBlockChars;
+  if (options.prefixMaxBlocks !== undefined) prefix.maxBlocks = options.prefixMaxBlocks;
+  if (options.prefixMaxBlocksPerEngine !== undefined) prefix.maxBlocksPerEngine = options.prefixMaxBlocksPerEngine;
+  if (options.prefixMinMatchRatio !== undefined) prefix.minMatchRatio = options.prefixMinMatchRatio;
+  if (options.prefixBalanceAbsThreshold !== undefined) prefix.balanceAbsThreshold = options.prefixBalanceAbsThreshold;
+  if (options.prefixBalanceRelThreshold !== undefined) prefix.balanceRelThreshold = options.prefixBalanceRelThreshold;
+  return Object.keys(prefix).length ? { prefix } : {};
 }
 
 /** The reference's per-backend model label, under the same `model` key that k8s discovery reads from pods. */

@@ -63,6 +63,8 @@ export interface PrefixParams {
   maxBlocksPerEngine: number;
   /** Route by cache only when matched/total blocks reaches this ratio. */
   minMatchRatio: number;
+  /** ...and when the matched prefix is at least this many characters (reference: --prefix-min-match-length). */
+  minMatchChars: number;
   /** The pool is imbalanced when max-min in-flight exceeds this and max > min * balanceRelThreshold. */
   balanceAbsThreshold: number;
   balanceRelThreshold: number;
@@ -73,6 +75,7 @@ export const DEFAULT_PREFIX_PARAMS: PrefixParams = {
   maxBlocks: 256,
   maxBlocksPerEngine: 31_250,
   minMatchRatio: 0.3,
+  minMatchChars: 0,
   balanceAbsThreshold: 8,
   balanceRelThreshold: 1.5,
 };

@@ -43,6 +43,7 @@ const PREFIX_LIMITS: Record<keyof PrefixParams, { min: number; max: number; inte
   maxBlocks: { min: 1, max: 1_000_000, integer: true },
   maxBlocksPerEngine: { min: 1, max: 100_000_000, integer: true },
   minMatchRatio: { min: 0, max: 1, integer: false },
+  minMatchChars: { min: 0, max: 100_000_000, integer: true },
   balanceAbsThreshold: { min: 0, max: 1_000_000, integer: false },
   balanceRelThreshold: { min: 1, max: 1_000_000, integer: false },
 };

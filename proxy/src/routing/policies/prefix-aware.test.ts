@@ -51,6 +51,13 @@ describe('prefixaware policy', () => {
     for (let i = 0; i < 4; i++) expect(pick(chat(1, question, 'an answer', `follow-up ${i}`))).toBe(home);
   });
 
+  it('needs a match of at least minMatchChars characters (--prefix-min-match-length) for affinity', () => {
+    const { pick, busy } = setup({ minMatchRatio: 0, minMatchChars: 100_000 });
+    const home = pick(chat(3, 'x'));
+    busy(home, 1);
+    expect(pick(chat(3, 'x'))).not.toBe(home);
+  });
+
   it('goes to the least loaded engine when too little of the prompt is cached', () => {
     const { pick, busy } = setup({ minMatchRatio: 0.9 });
     const home = pick(chat(2, 'x'));

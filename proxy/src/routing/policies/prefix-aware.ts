@@ -16,7 +16,8 @@ const CHARS_PER_TOKEN = 4;
  * - Load per engine = in flight here + queue depth and KV use from scraped metrics (engineLoad).
  * - An engine whose load exceeds the least loaded one's by more than balanceAbsThreshold and more
  *   than balanceRelThreshold times is overloaded: it loses its affinity for now.
- * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio;
+ * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio
+ *   and the match covers at least minMatchChars characters;
  *   ties (several engines hold the prefix) go to the least loaded. Below the ratio: least loaded.
  *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
  *   a second home instead of piling onto one engine.
@@ -67,7 +68,8 @@ export class PrefixAwarePolicy implements RoutingPolicy {
       if (overloaded) matched[i] = -1;
       else if (matched[i]! > best) best = matched[i]!;
     }
-    if (best === 0 || best / hashes.length < params.minMatchRatio) return leastLoadedOf(candidates, loads);
+    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars)
+      return leastLoadedOf(candidates, loads);
     const holders = candidates.filter((_, i) => matched[i] === best);
     return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best));
   }
