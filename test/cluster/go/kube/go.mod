@@ -1,8 +1,9 @@
 // Wrapper module: builds kube-apiserver, kube-controller-manager, kube-scheduler and kubectl
 // from the published k8s.io/kubernetes module. Its staging modules are required at v0.0.0 and
 // replaced by relative paths upstream; those replaces are ignored for a dependency, so every
-// staging module is replaced here by its published tag. Keep K8S and STAGING versions in step
-// with test/cluster/build.sh.
+// staging module is replaced here by its published tag (v1.X.Y <-> v0.X.Y). To bump: change the
+// k8s.io/kubernetes version and every replace tag together, then `go mod tidy`; build.sh reads the
+// version from here for its cache key and version stamps.
 module vllm-router.local/test/cluster/kube
 
 go 1.25.0
