@@ -3,11 +3,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
-import { startStack, type Stack } from './harness.js';
-import { client, tempRoot } from './helpers.js';
+import type { EngineSim } from '../sim/index.js';
+import { tempRoot } from './helpers.js';
+import { closeSims, spawnBatchRouter, startSims, type BatchRouter } from './stack.js';
 
-describe('OpenAI Files API through the router (official SDK as client)', () => {
-  let stack: Stack;
+describe('OpenAI Files API of the vllm-router program (official SDK as client)', () => {
+  let sims: EngineSim[];
+  let router: BatchRouter;
   let openai: OpenAI;
   let cleanup: () => Promise<void>;
   let root: string;
@@ -16,12 +18,14 @@ describe('OpenAI Files API through the router (official SDK as client)', () => {
     const tmp = await tempRoot();
     root = tmp.root;
     cleanup = tmp.remove;
-    stack = await startStack({ root, engines: [], maxFileBytes: 4096, run: false });
-    openai = client(stack.url);
+    sims = await startSims([{ engineId: 'a', models: ['model-a'] }]);
+    router = await spawnBatchRouter(sims, { storage: root, args: ['--max-file-bytes', '4096'] });
+    openai = router.openai;
   });
 
   afterAll(async () => {
-    await stack.close();
+    await router?.stop();
+    await closeSims(sims ?? []);
     await cleanup();
   });
 
@@ -47,16 +51,21 @@ describe('OpenAI Files API through the router (official SDK as client)', () => {
     const first = await openai.files.list({ purpose: 'fine-tune', limit: 2 });
     expect(first.data.map((f) => f.id)).toEqual([ids[4], ids[3]]);
     expect(first.has_more).toBe(true);
+    const next = await openai.files.list({ purpose: 'fine-tune', limit: 2, after: ids[3]! });
+    expect(next.data.map((f) => f.id)).toEqual([ids[2], ids[1]]);
     const all: string[] = [];
     for await (const f of openai.files.list({ purpose: 'fine-tune', limit: 2 })) all.push(f.id);
     expect(all).toEqual([...ids].reverse());
     const asc = await openai.files.list({ purpose: 'fine-tune', order: 'asc', limit: 10 });
     expect(asc.data.map((f) => f.id)).toEqual(ids);
     expect(asc.has_more).toBe(false);
+    const ascAfter = await openai.files.list({ purpose: 'fine-tune', order: 'asc', after: ids[1]!, limit: 2 });
+    expect(ascAfter.data.map((f) => f.id)).toEqual([ids[2], ids[3]]);
+    expect((await openai.files.list({ purpose: 'batch' })).data.map((f) => f.purpose)).not.toContain('fine-tune');
   });
 
   it('list responses carry first_id and last_id', async () => {
-    const res = await fetch(`${stack.url}/v1/files?purpose=fine-tune&limit=2&order=asc`);
+    const res = await fetch(`${router.url}/v1/files?purpose=fine-tune&limit=2&order=asc`);
     const body = (await res.json()) as { object: string; data: Array<{ id: string }>; first_id: string; last_id: string; has_more: boolean };
     expect(body.object).toBe('list');
     expect(body.first_id).toBe(body.data[0]!.id);
@@ -73,20 +82,20 @@ describe('OpenAI Files API through the router (official SDK as client)', () => {
 
   it('answers 404 for unknown or malformed ids, never touching other paths', async () => {
     await expect(openai.files.retrieve('file-0000000000000000000000000000')).rejects.toMatchObject({ status: 404 });
-    const traversal = await fetch(`${stack.url}/v1/files/..%2F..%2Fetc%2Fpasswd/content`);
+    const traversal = await fetch(`${router.url}/v1/files/..%2F..%2Fetc%2Fpasswd/content`);
     expect(traversal.status).toBe(404);
   });
 
   it('rejects a missing purpose or file with 400 and the OpenAI error shape', async () => {
     const noPurpose = new FormData();
     noPurpose.append('file', new Blob(['x']), 'x.txt');
-    const res1 = await fetch(`${stack.url}/v1/files`, { method: 'POST', body: noPurpose });
+    const res1 = await fetch(`${router.url}/v1/files`, { method: 'POST', body: noPurpose });
     expect(res1.status).toBe(400);
     expect(await res1.json()).toEqual({ error: expect.objectContaining({ param: 'purpose', code: 'missing_required_parameter', type: 'invalid_request_error' }) });
 
     const noFile = new FormData();
     noFile.append('purpose', 'batch');
-    const res2 = await fetch(`${stack.url}/v1/files`, { method: 'POST', body: noFile });
+    const res2 = await fetch(`${router.url}/v1/files`, { method: 'POST', body: noFile });
     expect(res2.status).toBe(400);
     expect(await res2.json()).toEqual({ error: expect.objectContaining({ param: 'file' }) });
 

@@ -1,93 +1,123 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnProxy, type ProxyChild } from './child.js';
-import { startFakeEngine, type FakeEngine } from './fake-engine.js';
-import { answerText, chatJsonl, client, countIds, createChatBatch, isTerminal, readJsonl, tempRoot, uploadBatchFile, waitForBatch } from './helpers.js';
+import type { EngineSim } from '../sim/index.js';
+import { answerOf, chatJsonl, completedAtLeast, duplicates, idsOf, isTerminal, readJsonl, startChatBatch, tempRoot, waitForBatch } from './helpers.js';
+import { batchLogs, chatRequests, closeSims, spawnBatchRouter, startSims, type BatchRouter } from './stack.js';
 
-describe('batches survive a killed proxy and run once across replicas', () => {
-  let engine: FakeEngine;
-  const children: ProxyChild[] = [];
-  const roots: Array<() => Promise<void>> = [];
+const CONCURRENCY = 8;
+const LINES = 320;
+
+/**
+ * Replicas of vllm-router come and go on one storage directory: each test starts from the replica
+ * the previous one left running (starting the program costs seconds on a busy machine).
+ */
+describe('batches survive a killed vllm-router and run once across replicas sharing storage', () => {
+  let sims: EngineSim[];
+  let root: string;
+  let removeRoot: () => Promise<void>;
+  const routers: BatchRouter[] = [];
+  let current: BatchRouter;
 
   beforeAll(async () => {
-    engine = await startFakeEngine({ models: ['model-a', 'model-b'], latencyMs: 15 });
-  });
-
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.kill('SIGKILL')));
+    // 8 output tokens 10 ms apart: about 70 ms per line, so a few hundred lines take a few seconds.
+    sims = await startSims([
+      { engineId: 'a', models: ['model-a'], tokenDelayMs: 10 },
+      { engineId: 'b', models: ['model-b'], tokenDelayMs: 10 },
+    ]);
+    ({ root, remove: removeRoot } = await tempRoot());
+    current = await spawn();
   });
 
   afterAll(async () => {
-    await engine.close();
-    await Promise.all(roots.map((r) => r()));
+    await Promise.all(routers.map((r) => r.stop('SIGKILL')));
+    await closeSims(sims ?? []);
+    await removeRoot?.();
   });
 
-  const spawn = async (root: string, leaseTtlMs = 1_000) => {
-    const child = await spawnProxy({ root, engines: [engine], concurrency: 8, leaseTtlMs });
-    children.push(child);
-    return child;
-  };
+  async function spawn(): Promise<BatchRouter> {
+    const router = await spawnBatchRouter(sims, { storage: root, args: ['--batch-concurrency', String(CONCURRENCY)] });
+    routers.push(router);
+    return router;
+  }
+  const engineRequests = () => sims.reduce((sum, s) => sum + chatRequests(s), 0);
+  const lines = (prefix: string, n = LINES) => chatJsonl(n, ['model-a', 'model-b'], { prefix, maxTokens: () => 8 });
 
-  it('a proxy SIGKILLed mid-batch is restarted and finishes it with nothing missing or doubled', async () => {
-    const { root, remove } = await tempRoot();
-    roots.push(remove);
-    const first = await spawn(root);
-    const openai1 = client(first.url);
-    const created = await createChatBatch(openai1, await uploadBatchFile(openai1, chatJsonl(300, ['model-a', 'model-b'], 'kill')));
-    const before = await waitForBatch(openai1, created.id, (b) => (b.request_counts?.completed ?? 0) >= 60);
-    expect(before.status).toBe('in_progress');
-    expect(await first.kill('SIGKILL')).toBe('SIGKILL');
+  it('a proxy SIGKILLed mid-batch is restarted on the same storage and finishes it: nothing missing, nothing doubled', async () => {
+    const before = engineRequests();
+    const created = await startChatBatch(current.openai, lines('kill'));
+    const progress = await waitForBatch(current.openai, created.id, completedAtLeast(20));
+    expect(progress.status).toBe('in_progress');
+    expect(await current.stop('SIGKILL')).toBeNull();
+    // The dead process's lease would lapse after the program's 30 s TTL; age it instead of waiting.
+    await expireNewestLease(root, created.id);
 
-    const second = await spawn(root);
-    const openai2 = client(second.url);
-    const done = await waitForBatch(openai2, created.id, isTerminal, 30_000);
-    expect(done.status).toBe('completed');
-    expect(done.request_counts).toEqual({ total: 300, completed: 300, failed: 0 });
+    current = await spawn();
+    const done = await waitForBatch(current.openai, created.id, isTerminal, 30_000);
+    expect(done).toMatchObject({ status: 'completed', request_counts: { total: LINES, completed: LINES, failed: 0 } });
+    const output = await readJsonl(current.openai, done.output_file_id);
+    expect(output).toHaveLength(LINES);
+    expect(duplicates(output)).toEqual([]);
+    expect(output.map((l) => l.custom_id).sort()).toEqual(idsOf('kill', LINES).sort());
+    for (const line of output) expect(answerOf(line)).toMatchObject({ completionTokens: 8 });
 
-    const output = await readJsonl(openai2, done.output_file_id);
-    const counts = countIds(output);
-    expect(counts.size).toBe(300);
-    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
-    for (const line of output) expect(answerText(line)).toBe(`echo: prompt for ${line.custom_id}`);
+    const [resumed] = batchLogs(current.logs(), 'batch resumed', created.id);
+    expect(Number(resumed?.['alreadyDone'])).toBeGreaterThanOrEqual(progress.request_counts!.completed);
+    // Only lines in flight at the kill reached an engine twice.
+    const rerun = engineRequests() - before - LINES;
+    expect(rerun).toBeGreaterThanOrEqual(0);
+    expect(rerun).toBeLessThanOrEqual(CONCURRENCY);
+  });
 
-    const resumed = second.logs.find((l) => l.msg === 'batch resumed' && l['batch'] === created.id);
-    expect(resumed?.['alreadyDone']).toEqual(expect.any(Number));
-    expect(Number(resumed?.['alreadyDone'])).toBeGreaterThanOrEqual(60);
+  it('a proxy stopped with SIGTERM mid-batch hands its lines back: the next start runs them, none failed', async () => {
+    const created = await startChatBatch(current.openai, lines('term'));
+    await waitForBatch(current.openai, created.id, completedAtLeast(20));
+    expect(await current.stop('SIGTERM')).toBe(0);
+
+    current = await spawn();
+    const done = await waitForBatch(current.openai, created.id, isTerminal, 30_000);
+    expect(done).toMatchObject({ status: 'completed', request_counts: { total: LINES, completed: LINES, failed: 0 } });
+    const output = await readJsonl(current.openai, done.output_file_id);
+    expect(output).toHaveLength(LINES);
+    expect(duplicates(output)).toEqual([]);
   });
 
   it('two proxies on the same storage never both run one batch', async () => {
-    const { root, remove } = await tempRoot();
-    roots.push(remove);
-    // A long lease: nobody is killed here, so a takeover could only mean a broken lock.
-    const [a, b] = await Promise.all([spawn(root, 10_000), spawn(root, 10_000)]);
-    const openaiA = client(a.url);
-    const openaiB = client(b.url);
-    const requestsBefore = engine.stats.requests;
-
+    const [a, b] = [current, await spawn()];
+    const before = engineRequests();
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const via = i % 2 === 0 ? openaiA : openaiB;
-      ids.push((await createChatBatch(via, await uploadBatchFile(via, chatJsonl(60, ['model-a', 'model-b'], `dup${i}`)))).id);
+    for (let i = 0; i < 4; i++) {
+      const via = i % 2 === 0 ? a : b;
+      ids.push((await startChatBatch(via.openai, lines(`dup${i}`, 60))).id);
     }
     for (const id of ids) {
-      // Any replica answers reads from shared storage, whichever one runs the batch.
-      const done = await waitForBatch(openaiB, id, isTerminal, 30_000);
+      // Either replica answers reads from the shared storage, whichever one runs the batch.
+      const done = await waitForBatch(b.openai, id, isTerminal, 30_000);
       expect(done.request_counts).toEqual({ total: 60, completed: 60, failed: 0 });
-      const output = await readJsonl(openaiA, done.output_file_id);
-      expect(countIds(output).size).toBe(60);
+      const output = await readJsonl(a.openai, done.output_file_id);
       expect(output).toHaveLength(60);
+      expect(duplicates(output)).toEqual([]);
     }
 
-    const claims = [...a.logs, ...b.logs].filter((l) => l.msg === 'batch claimed');
+    const logs = [...a.logs(), ...b.logs()];
     for (const id of ids) {
-      expect(claims.filter((c) => c['batch'] === id)).toHaveLength(1);
+      expect(batchLogs(logs, 'batch claimed', id)).toHaveLength(1);
       // Every journal record was written under the one fencing token.
       const journal = await readFile(join(root, 'batches', id, 'journal.jsonl'), 'utf8');
       const fences = new Set(journal.trim().split('\n').map((l) => (JSON.parse(l) as { fence: number }).fence));
       expect([...fences]).toEqual([1]);
     }
     // Each line reached an engine exactly once: no batch ran twice.
-    expect(engine.stats.requests - requestsBefore).toBe(180);
+    expect(engineRequests() - before).toBe(4 * 60);
   });
 });
+
+/** Rewrite the batch's newest lease as expired, as if its TTL had passed since its holder died. */
+async function expireNewestLease(root: string, batchId: string): Promise<void> {
+  const dir = join(root, 'batches', batchId);
+  const tokens = (await readdir(dir)).flatMap((name) => /^lease-(\d+)\.json$/.exec(name)?.[1] ?? []).map(Number);
+  const newest = join(dir, `lease-${Math.max(...tokens)}.json`);
+  const record = JSON.parse(await readFile(newest, 'utf8')) as Record<string, unknown>;
+  await writeFile(`${newest}.tmp`, JSON.stringify({ ...record, expiresAt: Date.now() - 1 }));
+  await rename(`${newest}.tmp`, newest);
+}

@@ -6,6 +6,7 @@ import { finalizeBatch } from './finalize.js';
 import { JournalWriter, replayJournal } from './journal.js';
 import { LeaseLostError, type Lease } from './lease.js';
 import type { Limiter } from './limiter.js';
+import { AttemptCounter, type BatchMetrics } from './metrics.js';
 import { isTerminal, toSeconds, type BatchError, type BatchOutcome, type BatchRequestLine, type StoredBatch } from './model.js';
 import type { BatchStore } from './store.js';
 import { parseRequestLine, readLines, validateInput, type ValidateOptions, type ValidationResult } from './validate.js';
@@ -28,6 +29,7 @@ export interface RunnerDeps {
   logger: Logger;
   clock: Clock;
   settings: RunnerSettings;
+  metrics?: BatchMetrics;
 }
 
 /** `done`: the batch is terminal. `stopped`/`lease_lost`: it was left to resume later, here or elsewhere. */
@@ -188,16 +190,23 @@ class BatchRun {
           const next = await lines.next();
           if (next.done) return;
           const request = next.value;
+          const dispatcher = new AttemptCounter(this.deps.dispatcher);
           const result = await executeLine(request, {
-            dispatcher: this.deps.dispatcher,
+            dispatcher,
             endpoint: batch.endpoint,
             limiter: this.deps.limiter,
             retry: settings.retry,
             busyPollMs: settings.busyPollMs,
             signal: ac.signal,
           });
-          if (!result) return;
+          // A line cut short by cancel, expiry or shutdown has no result and is not journaled, also when
+          // the dispatcher answered instead of throwing (the routing core turns its own abort into a 499).
+          if (!result || (ac.signal.aborted && !result.ok)) {
+            this.deps.metrics?.retried(dispatcher.retries);
+            return;
+          }
           await journal.append({ custom_id: request.custom_id, line: request.line, ok: result.ok, result: result.result, fence: this.lease.token });
+          this.deps.metrics?.lineFinished(result.ok, dispatcher.retries);
           if (result.ok) completed++;
           else failed++;
           dirty = true;

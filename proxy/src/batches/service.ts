@@ -8,6 +8,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from './deps.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './execute-line.js';
 import { tryAcquireLease, type Lease } from './lease.js';
 import { Limiter } from './limiter.js';
+import { MeteredBatchStore, type BatchMetrics } from './metrics.js';
 import { DEFAULT_COMPLETION_WINDOWS, isTerminal, newBatchId, toSeconds, type BatchObject, type StoredBatch } from './model.js';
 import { runBatch, type RunnerDeps } from './runner.js';
 import { BatchStore, type BatchPage } from './store.js';
@@ -36,6 +37,8 @@ export interface BatchServiceOptions {
   maxActiveBatches?: number;
   completionWindows?: Readonly<Record<string, number>>;
   validation?: ValidateOptions;
+  /** Line, status and active-batch metrics, in the proxy's registry. */
+  metrics?: BatchMetrics;
 }
 
 interface ActiveRun {
@@ -67,7 +70,7 @@ export class BatchService {
   private started = false;
 
   constructor(private readonly options: BatchServiceOptions) {
-    this.store = new BatchStore(options.root);
+    this.store = options.metrics ? new MeteredBatchStore(options.root, options.metrics) : new BatchStore(options.root);
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.logger = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
@@ -82,6 +85,7 @@ export class BatchService {
       limiter: new Limiter(options.concurrency),
       logger: this.logger,
       clock: this.clock,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       settings: {
         workers: options.concurrency,
         retry: { ...DEFAULT_RETRY, ...options.retry },
@@ -214,6 +218,7 @@ export class BatchService {
 
   private launch(id: string, lease: Lease): void {
     this.logger.info('batch claimed', { batch: id, owner: this.owner, token: lease.token });
+    this.options.metrics?.active.inc();
     const abort = new AbortController();
     let renewing = false;
     const renewTimer = setInterval(() => {
@@ -243,6 +248,7 @@ export class BatchService {
       })
       .finally(async () => {
         clearInterval(renewTimer);
+        this.options.metrics?.active.dec();
         await lease.release().catch(() => undefined);
         this.runs.delete(id);
         this.kick();
