@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build demo test lint typecheck bench bench-proxy bench-routing cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo test lint typecheck bench bench-proxy bench-routing bench-batch cluster-build cluster-up cluster-down clean
 
 all: build
 
@@ -28,13 +28,16 @@ lint: install
 typecheck: install
 	npx tsc -b tsconfig.json
 
-bench: bench-proxy bench-routing
+bench: bench-proxy bench-routing bench-batch
 
 bench-proxy: build
 	node bench/dist/proxy-overhead/run.js
 
 bench-routing: build
 	node bench/dist/routing-quality/run.js
+
+bench-batch: build
+	node bench/dist/batch/run.js
 
 # A real local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on loopback;
 # writes .cluster/kubeconfig and .cluster/bin/kubectl. Binaries are built once into ~/.cache/vllm-router.
