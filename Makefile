@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell bash scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all install build demo test lint typecheck bench bench-proxy bench-routing bench-batch cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator demo-cluster operator-local cluster-build cluster-up cluster-down clean
 
 all: build
 
@@ -38,6 +38,20 @@ bench-routing: build
 
 bench-batch: build
 	node bench/dist/batch/run.js
+
+bench-operator: build
+	node bench/dist/operator-latency/run.js
+
+# The Kubernetes path for a person to watch: local cluster, CRD, operator, simulated engine pods,
+# a VLLMRouter, requests through the proxy in ConfigMap mode, `kubectl get vllmrouters`.
+demo-cluster: build
+	bash test/operator/demo-cluster.sh
+
+# Run the operator locally against the local cluster (Ctrl-C to stop).
+operator-local: build
+	bash test/cluster/up.sh
+	.cluster/bin/kubectl --kubeconfig .cluster/kubeconfig apply --server-side -f crds/
+	node operator/bin/vllm-router-operator.js --kubeconfig .cluster/kubeconfig --metrics-host 127.0.0.1
 
 # A real local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on loopback;
 # writes .cluster/kubeconfig and .cluster/bin/kubectl. Binaries are built once into ~/.cache/vllm-router.

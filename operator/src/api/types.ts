@@ -1,0 +1,89 @@
+import type { V1EnvVar, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
+import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/proxy/routing-table';
+
+/** The routing logics a VLLMRouter may name (the CRD's enum). */
+export const ROUTER_LOGICS = ['roundrobin', 'session', 'leastload', 'prefixaware', 'kvaware'] as const;
+export type RouterLogic = (typeof ROUTER_LOGICS)[number];
+
+export type ModelSource = 'api' | 'label' | 'annotation';
+
+export interface EnginesSpec {
+  selector: V1LabelSelector;
+  port?: number;
+  scheme?: 'http' | 'https';
+  backendKind?: BackendKind;
+  models?: { source?: ModelSource; key?: string; timeoutSeconds?: number };
+}
+
+export interface StaticBackendSpec {
+  url: string;
+  models: string[];
+  backendKind?: BackendKind;
+}
+
+export interface ProxySpec {
+  replicas?: number;
+  image?: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  service?: { type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; port?: number };
+  apiKeySecretRef?: { name: string; key?: string };
+  extraArgs?: string[];
+  env?: V1EnvVar[];
+}
+
+export interface VLLMRouterSpec {
+  engines?: EnginesSpec;
+  staticBackends?: StaticBackendSpec[];
+  aliases?: Record<string, string>;
+  modelTypes?: Record<string, ModelType>;
+  routing?: { logic?: RouterLogic; sessionKey?: string; prefix?: Partial<PrefixParams> };
+  stats?: { engineStatsInterval?: number; requestStatsWindow?: number };
+  proxy?: ProxySpec;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** metav1.Condition as JSON (times are RFC 3339 strings). */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+export interface EndpointStatus {
+  /** The engine pod; absent for static backends. */
+  pod?: string;
+  url: string;
+  models: string[];
+  ready: boolean;
+  /** Why the engine is not ready. */
+  reason?: string;
+}
+
+export interface VLLMRouterStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  readyEngines?: number;
+  totalEngines?: number;
+  /** "ready/total", for kubectl get. */
+  engines?: string;
+  models?: string[];
+  modelsSummary?: string;
+  endpoints?: EndpointStatus[];
+  proxyReadyReplicas?: number;
+  url?: string;
+  routingConfigMap?: string;
+  routingRevision?: string;
+}
+
+export interface VLLMRouter {
+  apiVersion?: string;
+  kind?: string;
+  metadata: V1ObjectMeta;
+  spec: VLLMRouterSpec;
+  status?: VLLMRouterStatus;
+}
