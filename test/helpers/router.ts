@@ -6,6 +6,8 @@ import {
   finalizeTable,
   type BackendKind,
   type EngineEntry,
+  type Logger,
+  type ModelType,
   type RoutingLogic,
   type RoutingTable,
   type RoutingTableDraft,
@@ -25,6 +27,9 @@ export interface TableSpec {
   routingLogic?: RoutingLogic;
   sessionKey?: string;
   aliases?: Record<string, string>;
+  modelTypes?: Record<string, ModelType>;
+  /** Where the router logs; silent by default. */
+  logger?: Logger;
 }
 
 /** A routing table built the way config sources build them (named builder, so tests read as specs). */
@@ -43,7 +48,7 @@ export function tableOf(spec: TableSpec): RoutingTable {
     ...(spec.sessionKey ? { sessionKey: spec.sessionKey } : {}),
     engines,
     aliases: spec.aliases ?? {},
-    modelTypes: {},
+    modelTypes: spec.modelTypes ?? {},
   };
   return finalizeTable(draft);
 }
@@ -71,7 +76,7 @@ export async function startRouter(spec: TableSpec, settings: Partial<RouterAppSe
       maxInstanceFailoverRerouteAttempts: 2,
       ...settings,
     },
-    { logger: silentLogger(), metrics: new ProxyMetrics() },
+    { logger: spec.logger ?? silentLogger(), metrics: new ProxyMetrics() },
   );
   if (!app.applyTable(tableOf(spec), 'static')) throw new Error(`test table refused: ${JSON.stringify(app.healthReport())}`);
   const { port } = await app.listen();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
 import { eventually, getJson } from '../helpers/http.js';
-import { startStatsRouter, type StatsRouter } from './stats-router.js';
+import { startRouter, type RunningRouter } from '../helpers/router.js';
 
 interface EngineView {
   engine_id: string;
@@ -13,7 +13,7 @@ interface EngineView {
 describe('static backend health checks against simulators', () => {
   let a: EngineSim;
   let b: EngineSim;
-  let router: StatsRouter;
+  let router: RunningRouter;
   let client: OpenAI;
 
   const engine = async (id: string) => ((await getJson(`${router.url}/engines`)).json as EngineView[]).find((e) => e.engine_id === id)!;
@@ -26,7 +26,7 @@ describe('static backend health checks against simulators', () => {
   beforeAll(async () => {
     a = await startEngineSim({ engineId: 'a', host: '127.0.0.2', models: ['chat-m', 'rerank-m'] });
     b = await startEngineSim({ engineId: 'b', host: '127.0.0.3', models: ['chat-m'] });
-    router = await startStatsRouter(
+    router = await startRouter(
       { engines: [{ url: a.url, models: ['chat-m', 'rerank-m'] }, { url: b.url, models: ['chat-m'] }], modelTypes: { 'chat-m': 'chat', 'rerank-m': 'rerank' } },
       { staticBackendHealthChecks: true, staticBackendHealthCheckInterval: 0.05, staticBackendHealthCheckTimeoutSeconds: 1 },
     );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
-import { startStatsRouter, type StatsRouter } from './stats-router.js';
+import { startRouter, type RunningRouter } from '../helpers/router.js';
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
@@ -20,11 +20,11 @@ describe('load- and cache-aware policies through the OpenAI SDK', () => {
   });
 
   describe('prefixaware', () => {
-    let router: StatsRouter;
+    let router: RunningRouter;
     let client: OpenAI;
 
     beforeAll(async () => {
-      router = await startStatsRouter({ routingLogic: 'prefixaware', engines: sims.map((s) => ({ url: s.url, models: ['m'] })) });
+      router = await startRouter({ routingLogic: 'prefixaware', engines: sims.map((s) => ({ url: s.url, models: ['m'] })) });
       client = new OpenAI({ baseURL: router.baseURL, apiKey: 'x', maxRetries: 0 });
     });
 
@@ -61,10 +61,10 @@ describe('load- and cache-aware policies through the OpenAI SDK', () => {
   });
 
   describe('leastload', () => {
-    let router: StatsRouter;
+    let router: RunningRouter;
 
     beforeAll(async () => {
-      router = await startStatsRouter({ routingLogic: 'leastload', engines: sims.slice(0, 2).map((s) => ({ url: s.url, models: ['m'] })) });
+      router = await startRouter({ routingLogic: 'leastload', engines: sims.slice(0, 2).map((s) => ({ url: s.url, models: ['m'] })) });
     });
 
     afterAll(() => router.close());
@@ -92,7 +92,7 @@ describe('load- and cache-aware policies through the OpenAI SDK', () => {
   });
 
   it('serves kvaware with the cache-aware scorer', async () => {
-    const router = await startStatsRouter({ routingLogic: 'kvaware', engines: sims.map((s) => ({ url: s.url, models: ['m'] })) });
+    const router = await startRouter({ routingLogic: 'kvaware', engines: sims.map((s) => ({ url: s.url, models: ['m'] })) });
     try {
       const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'x', maxRetries: 0 });
       const ask = async () => (await client.chat.completions.create({ model: 'm', messages: [{ role: 'system', content: documents[1]! }, { role: 'user', content: 'q' }] })).system_fingerprint;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
 import { eventually, getJson } from '../helpers/http.js';
-import { startStatsRouter, type StatsRouter } from './stats-router.js';
+import { startRouter, type RunningRouter } from '../helpers/router.js';
 
 interface EngineStats {
   engine_id: string;
@@ -14,7 +14,7 @@ interface EngineStats {
 describe('per-engine statistics: /stats, /engines, /metrics', () => {
   let vllm: EngineSim;
   let sglang: EngineSim;
-  let router: StatsRouter;
+  let router: RunningRouter;
   let client: OpenAI;
   const down = 'http://127.0.0.4:9'; // nothing listens there
 
@@ -26,7 +26,7 @@ describe('per-engine statistics: /stats, /engines, /metrics', () => {
   beforeAll(async () => {
     vllm = await startEngineSim({ engineId: 'vllm', host: '127.0.0.2', models: ['m1'], tokenDelayMs: 15, outputTokens: 6, numGpuBlocks: 512 });
     sglang = await startEngineSim({ engineId: 'sglang', host: '127.0.0.3', models: ['m2'], metricsFlavor: 'sglang' });
-    router = await startStatsRouter(
+    router = await startRouter(
       { engines: [{ url: vllm.url, models: ['m1'] }, { url: sglang.url, models: ['m2'] }, { url: down, models: ['m3'] }] },
       { engineStatsInterval: 0.1, requestStatsWindow: 30 },
     );
