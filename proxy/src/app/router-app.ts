@@ -24,6 +24,7 @@ export type RouterAppSettings = Pick<
   Partial<
     Pick<
       ProxyOptions,
+      | 'logFormat'
       | 'engineStatsInterval'
       | 'requestStatsWindow'
       | 'logStats'
@@ -100,7 +101,14 @@ export class RouterApp {
       }),
       ...(deps.extraRoutes?.(this) ?? []),
     ];
-    this.http = new HttpServer({ routes, apiKeys: settings.apiKeys, rootPath: settings.rootPath, logger: deps.logger, metrics: this.metrics });
+    this.http = new HttpServer({
+      routes,
+      apiKeys: settings.apiKeys,
+      rootPath: settings.rootPath,
+      logger: deps.logger,
+      metrics: this.metrics,
+      ...(settings.logFormat ? { logFormat: settings.logFormat } : {}),
+    });
   }
 
   get logger(): Logger {

@@ -13,8 +13,11 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-function connectionListed(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): ReadonlySet<string> {
   const raw = headers.connection;
+  if (raw === undefined || raw === 'keep-alive' || raw === 'close') return NONE;
   const value = Array.isArray(raw) ? raw.join(',') : raw;
   return new Set(value ? value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : []);
 }

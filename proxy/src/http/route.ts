@@ -4,7 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface RequestContext {
   /** X-Request-Id from the client, or generated; echoed on the response. */
   id: string;
-  url: URL;
+  /** The request path, without the query string (cheap: no URL parsing on the hot path). */
+  path: string;
+  /** The query string with its leading `?`, or ''. */
+  search: string;
+  /** The parsed URL, built on first use. */
+  readonly url: URL;
   /** performance.now() when the request arrived. */
   startedAt: number;
   /** What the handler learned, for the access log line and latency metrics. */
@@ -12,7 +17,10 @@ export interface RequestContext {
 }
 
 export interface AccessNotes {
+  /** The model the router resolved the request to (labels metrics: bounded by the table). */
   model?: string;
+  /** The name the client sent, for the log when it could not be resolved. */
+  requestedModel?: string;
   engine?: string;
   streamed?: boolean;
   retries?: number;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { LogFormat } from '../config/options.js';
+import { createAccessLogger, type AccessLogger } from '../logging/access-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { ApiKeyAuth } from './auth.js';
@@ -15,6 +17,8 @@ export interface HttpServerOptions {
   rootPath: string;
   logger: Logger;
   metrics: ProxyMetrics;
+  /** Text or JSON access lines; text by default. */
+  logFormat?: LogFormat;
 }
 
 /** Exact routes by "METHOD path", and prefix routes (`/v1/files/*`) tried in order. */
@@ -42,6 +46,34 @@ class RouteTable {
   }
 }
 
+/** Request context with the URL split cheaply; the full URL object is parsed only if a handler asks. */
+class Context implements RequestContext {
+  readonly path: string;
+  readonly search: string;
+  readonly notes: RequestContext['notes'] = {};
+  private parsed: URL | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly rawUrl: string,
+    readonly startedAt: number,
+  ) {
+    if (rawUrl.startsWith('/')) {
+      const q = rawUrl.indexOf('?');
+      this.path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+      this.search = q < 0 ? '' : rawUrl.slice(q);
+    } else {
+      // Absolute-form or odd request targets: let the URL parser decide.
+      this.path = this.url.pathname;
+      this.search = this.url.search;
+    }
+  }
+
+  get url(): URL {
+    return (this.parsed ??= new URL(this.rawUrl, 'http://router.local'));
+  }
+}
+
 /**
  * The router's HTTP server: request id, auth, routing to handlers, OpenAI-shaped errors, one access
  * log line per request, and a drain that lets in-flight requests and streams finish.
@@ -54,10 +86,12 @@ export class HttpServer {
   private inFlight = 0;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
+  private readonly accessLog: AccessLogger;
 
   constructor(private readonly options: HttpServerOptions) {
     this.routes = new RouteTable(options.routes);
     this.auth = new ApiKeyAuth(options.apiKeys);
+    this.accessLog = createAccessLogger(options.logger, options.logFormat ?? 'text');
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
       void this.handle(req, res);
     });
@@ -102,12 +136,7 @@ export class HttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ctx: RequestContext = {
-      id: requestIdOf(req),
-      url: new URL(req.url ?? '/', 'http://router.local'),
-      startedAt: performance.now(),
-      notes: {},
-    };
+    const ctx = new Context(requestIdOf(req), req.url ?? '/', performance.now());
     res.setHeader('x-request-id', ctx.id);
     this.inFlight++;
     res.once('close', () => this.finish(req, res, ctx));
@@ -116,7 +145,7 @@ export class HttpServer {
         res.setHeader('connection', 'close');
         throw errors.shuttingDown();
       }
-      const path = this.stripRoot(ctx.url.pathname);
+      const path = this.stripRoot(ctx.path);
       if (this.auth.appliesTo(req.method, path) && !this.auth.accepts(req)) throw errors.unauthorized();
       const method = req.method ?? 'GET';
       const handler = this.routes.find(method, path);
@@ -143,21 +172,22 @@ export class HttpServer {
     const seconds = (performance.now() - ctx.startedAt) / 1000;
     const { model, engine, streamed, retries, errorCode } = ctx.notes;
     const status = res.writableFinished ? res.statusCode : 499;
+    // Metrics only for models the router knows, so arbitrary client input can't grow label sets.
     if (model) {
-      this.options.metrics.requestLatency.observe({ server: engine ?? 'none', model, status: String(status) }, seconds);
+      this.options.metrics.latency(engine ?? 'none', model, status).observe(seconds);
       if (errorCode) this.options.metrics.requestErrors.inc({ model, code: errorCode });
     }
-    this.options.logger.info('request', {
+    this.accessLog({
       id: ctx.id,
       method: req.method,
-      path: ctx.url.pathname,
-      model,
+      path: ctx.path,
+      model: model ?? ctx.notes.requestedModel,
       engine,
       status,
-      latency_ms: Math.round(seconds * 10_000) / 10,
+      latencyMs: Math.round(seconds * 10_000) / 10,
       streamed: streamed ?? false,
-      ...(retries ? { retries } : {}),
-      ...(errorCode ? { error: errorCode } : {}),
+      retries,
+      error: errorCode,
     });
     if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }

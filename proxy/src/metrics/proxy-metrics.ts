@@ -75,8 +75,30 @@ export class ProxyMetrics {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_' });
   }
 
+  /**
+   * Labelled children looked up once per label set: prom-client hashes the label object on every
+   * call otherwise, which shows on the request path. Keys are bounded (engines x models x status).
+   */
+  private readonly runningChildren = new Map<string, { inc(): void; dec(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+
+  running(server: string): { inc(): void; dec(): void } {
+    let child = this.runningChildren.get(server);
+    if (!child) this.runningChildren.set(server, (child = this.requestsRunning.labels(server)));
+    return child;
+  }
+
+  latency(server: string, model: string, status: number): { observe(value: number): void } {
+    const key = `${server}\u0000${model}\u0000${status}`;
+    let child = this.latencyChildren.get(key);
+    if (!child) this.latencyChildren.set(key, (child = this.requestLatency.labels(server, model, String(status))));
+    return child;
+  }
+
   /** Drop the series of engines that left the table, so /metrics doesn't grow forever. */
   forgetServer(server: string): void {
+    this.runningChildren.delete(server);
+    for (const key of this.latencyChildren.keys()) if (key.startsWith(`${server}\u0000`)) this.latencyChildren.delete(key);
     this.requestsRunning.remove({ server });
     this.upstreamRetries.remove({ server });
     for (const m of [this.requestLatency, this.upstreamErrors] as const) removeMatching(m, 'server', server);

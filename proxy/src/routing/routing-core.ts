@@ -132,7 +132,7 @@ export class RoutingCore {
       tried.add(engine.id);
       const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
       try {
-        const response = await this.options.pools.get(new URL(engine.url).origin).request({
+        const response = await this.options.pools.get(snapshot.originOf(engine)).request({
           method: 'POST',
           path: request.path,
           headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
@@ -189,15 +189,15 @@ export class RoutingCore {
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
   private track(engine: EngineEntry, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
-    const gauge = this.options.metrics.requestsRunning;
-    gauge.inc({ server: engine.url });
+    const gauge = this.options.metrics.running(engine.url);
+    gauge.inc();
     let done = false;
     let failed = false;
     const release = () => {
       if (done) return;
       done = true;
       end();
-      gauge.dec({ server: engine.url });
+      gauge.dec();
       inner.end();
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
     };

@@ -15,9 +15,12 @@ export class RoutingSnapshot {
   readonly engines: ReadonlyMap<string, EngineEntry>;
   private readonly byModel = new Map<string, EngineEntry[]>();
   private readonly derived = new Map<string, unknown>();
+  /** Each engine's URL origin, parsed once per table rather than once per request. */
+  private readonly origins = new Map<string, string>();
 
   constructor(readonly table: RoutingTable) {
     this.engines = new Map(table.engines.map((e) => [e.id, e]));
+    for (const e of table.engines) this.origins.set(e.id, new URL(e.url).origin);
     for (const engine of table.engines)
       for (const model of engine.models) {
         const list = this.byModel.get(model);
@@ -31,6 +34,10 @@ export class RoutingSnapshot {
     const target = this.table.aliases[name];
     if (target !== undefined) return { model: target, alias: name };
     return undefined;
+  }
+
+  originOf(engine: EngineEntry): string {
+    return this.origins.get(engine.id) ?? new URL(engine.url).origin;
   }
 
   /** Every engine that lists the model, ready or not. */

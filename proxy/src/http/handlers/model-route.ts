@@ -1,11 +1,10 @@
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { clientResponseHeaders } from '../../forward/headers.js';
 import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
 import type { RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
 import { parseJsonObject, readBody } from '../body.js';
-import { errors } from '../errors.js';
+import { errors, ProxyError } from '../errors.js';
 import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
 import type { RequestContext, RouteHandler } from '../route.js';
 
@@ -22,9 +21,17 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   const json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
   const name = json ? json.model : readMultipartField(raw, contentType, 'model');
   if (typeof name !== 'string' || name === '') throw errors.missingModel();
-  ctx.notes.model = name;
+  ctx.notes.requestedModel = name;
+  let resolved: { model: string; alias?: string };
+  try {
+    resolved = deps.core.resolveModel(name);
+  } catch (err) {
+    // A known model with no engine now still counts (KEDA scales engines from zero on this counter);
+    // names the router never served do not, so client input can't grow the label set.
+    if (err instanceof ProxyError && err.status === 503) deps.metrics.incomingRequests.inc({ model: name });
+    throw err;
+  }
   deps.metrics.incomingRequests.inc({ model: name });
-  const resolved = deps.core.resolveModel(name);
   ctx.notes.model = resolved.model;
   if (!resolved.alias) return { body: raw, json, model: resolved.model };
   const body = json
@@ -33,28 +40,46 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   return { body, json: json && { ...json, model: resolved.model }, model: resolved.model };
 }
 
-/** Streams the engine's answer to the client as it arrives: no buffering, backpressure respected. */
-async function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal): Promise<void> {
-  const { response } = exchange;
+/**
+ * Streams the engine's answer to the client as it arrives: no buffering, backpressure respected.
+ * Plain stream events rather than `for await`, which allocates per chunk on the hot path.
+ */
+function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal): Promise<void> {
+  const { response, trace } = exchange;
   res.writeHead(response.statusCode, clientResponseHeaders(response.headers, ctx.id));
-  const contentType = String(response.headers['content-type'] ?? '');
-  ctx.notes.streamed = contentType.includes('text/event-stream');
+  const contentType = response.headers['content-type'];
+  ctx.notes.streamed = typeof contentType === 'string' && contentType.includes('text/event-stream');
   if (ctx.notes.streamed) res.flushHeaders();
-  const { trace } = exchange;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+  const body = response.body;
+  return new Promise<void>((resolve) => {
+    const onDrain = () => body.resume();
+    const done = () => {
+      res.off('drain', onDrain);
+      resolve();
+    };
+    body.on('data', (chunk: Buffer) => {
       trace.chunk(chunk);
-      if (!res.write(chunk)) await once(res, 'drain', { signal });
-    }
-    res.end();
-  } catch (err) {
-    // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
-    if (!signal.aborted) {
-      ctx.notes.errorCode = 'upstream_interrupted';
-      trace.fail();
-    }
-    res.destroy(err instanceof Error ? err : undefined);
-  }
+      if (!res.write(chunk)) body.pause();
+    });
+    res.on('drain', onDrain);
+    body.once('end', () => {
+      res.end();
+      done();
+    });
+    body.once('error', (err: Error) => {
+      // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
+      if (!signal.aborted) {
+        ctx.notes.errorCode = 'upstream_interrupted';
+        trace.fail();
+      }
+      res.destroy(err);
+      done();
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) body.destroy();
+      done();
+    });
+  });
 }
 
 /** POST handler for one model-bearing endpoint (chat, completions, embeddings, ...). */
@@ -65,11 +90,11 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const pinned = ctx.url.searchParams.get('id') ?? undefined;
+    const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
     const exchange = await deps.core.send({
       requestId: ctx.id,
       // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
-      path: endpoint.path + ctx.url.search,
+      path: endpoint.path + ctx.search,
       model,
       headers: req.headers,
       body,
