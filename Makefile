@@ -66,3 +66,22 @@ cluster-down:
 
 clean:
 	rm -rf proxy/dist operator/dist test/dist bench/dist test-results
+
+# ---------------------------------------------------------------------------------------------------
+# Helm chart and container images (issue 6). `images` and `kind-e2e` need a Docker engine (and kind,
+# kubectl, helm, curl for kind-e2e); CI does not run them. `chart-lint` needs only helm (the local
+# control plane's, built by test/cluster/build.sh, when none is on PATH or in $HELM).
+.PHONY: images kind-e2e chart-lint
+
+images:
+	bash scripts/images.sh
+
+kind-e2e:
+	bash scripts/kind-e2e.sh
+
+chart-lint:
+	@helm="$${HELM:-$$(command -v helm || echo "$$(bash test/cluster/build.sh | tail -n1)/helm")}"; \
+	"$$helm" lint --strict charts/vllm-router && \
+	"$$helm" lint --strict charts/vllm-router -f charts/vllm-router/ci/gpu-values.yaml && \
+	"$$helm" template vllm-router charts/vllm-router -f charts/vllm-router/ci/gpu-values.yaml >/dev/null && \
+	echo "chart-lint: ok"

@@ -209,6 +209,15 @@ describe('desired(router, pods, options)', () => {
       expect(deployment.spec?.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'vllm-router', 'app.kubernetes.io/instance': 'llm' });
     });
 
+    it('meets the restricted Pod Security Standard, with a writable /tmp on a read-only root', () => {
+      const { deployment } = objectsOf(desired(routerOf(), pods, options(models)));
+      const pod = deployment.spec?.template.spec;
+      expect(pod?.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod?.containers[0]?.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+      expect(pod?.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+      expect(pod?.containers[0]?.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    });
+
     it('takes client API keys from the Secret as VLLM_ROUTER_API_KEYS, which user env cannot replace', () => {
       const { deployment } = objectsOf(
         desired(

@@ -88,6 +88,10 @@ export function proxyDeployment(router: VLLMRouter, spec: ResolvedSpec): V1Deplo
         spec: {
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 45, // the proxy drains for up to 30 s
+          // The "restricted" Pod Security Standard: the proxy image runs as a non-root user.
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          // The root filesystem is read-only; /tmp is where the Files API stores data by default.
+          volumes: [{ name: 'tmp', emptyDir: {} }],
           containers: [
             {
               name: 'vllm-router',
@@ -96,6 +100,8 @@ export function proxyDeployment(router: VLLMRouter, spec: ResolvedSpec): V1Deplo
               args: proxyArgs(router, spec),
               ports: [{ name: 'http', containerPort: PROXY_CONTAINER_PORT, protocol: 'TCP' }],
               env: proxyEnv(spec),
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
               // /health fails while discovery is broken (reference behaviour): that takes the pod out of
               // the Service, but must not restart it, since a restarted proxy could not reload its table
               // during an API-server outage. Liveness only asks whether the process answers.

@@ -3,7 +3,6 @@ import { parseProxyArgs } from '../config/flags.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
 import { dynamicConfigSource } from '../config/dynamic-config.js';
-import { startDiscovery } from '../discovery/start-discovery.js';
 import { createLogger } from '../logging/logger.js';
 import { VERSION } from '../version.js';
 import { followDynamicConfig } from './dynamic-config-source.js';
@@ -34,7 +33,8 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
     if (!app.applyTable(buildStaticTable(options), 'static')) throw new ConfigError('--static-backends', undefined, 'produced an invalid routing table (see log)');
   }
   const watcher = await followDynamicConfig(app, options);
-  const discovery = await startDiscovery(app, options);
+  // Loaded only when used: the Kubernetes client is large, and static mode should start fast and lean.
+  const discovery = options.serviceDiscovery === 'static' ? undefined : await (await import('../discovery/start-discovery.js')).startDiscovery(app, options);
 
   await batches?.start();
   const { port, host } = await app.listen();
