@@ -9,8 +9,7 @@
 #      base URL, then `kubectl get vllmrouters`,
 #   5. helm uninstall, checking nothing but the CRD is left; the cluster is deleted if this script
 #      created it (KEEP=1 keeps it).
-# E2E_POD_SECURITY (default baseline) is the namespace's enforced Pod Security level; restricted
-# is always warned about. Use restricted once the operator's proxy Deployment sets a securityContext.
+# E2E_POD_SECURITY (default restricted) is the namespace's enforced Pod Security level.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +20,7 @@ cluster="${KIND_CLUSTER:-vllm-router-e2e}"
 ns="${E2E_NAMESPACE:-vllm-router-e2e}"
 registry="${IMAGE_REGISTRY:-ghcr.io/vllm-router}"
 tag="${IMAGE_TAG:-e2e}"
-level="${E2E_POD_SECURITY:-baseline}"
+level="${E2E_POD_SECURITY:-restricted}"
 release=vllm-router
 local_port="${E2E_LOCAL_PORT:-18080}"
 step() { echo; echo "== $*"; }
