@@ -52,16 +52,16 @@ describe('the rendered chart on a real API server', () => {
   it('accepts the non-default rendering: HA operator with its Lease, one watched namespace, GPU engines', async () => {
     const docs = await render({ ...fullValues, operator: { ...fullValues.operator, watchNamespace: ns } }, ns);
     const out = await accepted(docs);
-    expect(out).toContain('lease.coordination.k8s.io/vllm-router-operator created (server dry run)');
-    expect(out).toContain('deployment.apps/vllm-router-engine-llama-8b created (server dry run)');
-    expect(out).toContain('vllmrouter.router.vllm.ai/llm created (server dry run)');
+    expect(out).toContain('lease.coordination.k8s.io/vllm-router-operator serverside-applied (server dry run)');
+    expect(out).toContain('deployment.apps/vllm-router-engine-llama-8b serverside-applied (server dry run)');
+    expect(out).toContain('vllmrouter.router.vllm.ai/llm serverside-applied (server dry run)');
   });
 
   it('accepts the kind-e2e values (simulated engines, ci/sim-values.yaml)', async () => {
     const docs = (await template({}, { namespace: ns, valuesFiles: [join(CHART, 'ci', 'sim-values.yaml')] })).filter((d) => d.kind !== 'ServiceMonitor');
     const out = await accepted(docs);
-    expect(out).toContain('deployment.apps/vllm-router-engine-llama created (server dry run)');
-    expect(out).toContain('deployment.apps/vllm-router-engine-opt created (server dry run)');
+    expect(out).toContain('deployment.apps/vllm-router-engine-llama serverside-applied (server dry run)');
+    expect(out).toContain('deployment.apps/vllm-router-engine-opt serverside-applied (server dry run)');
   });
 
   it('refuses, at install, a router.spec the CRD refuses', async () => {

@@ -89,6 +89,8 @@ describe('vllm-router-operator on a local control plane', () => {
     await operator?.stop();
     await sims?.stop();
     await cluster?.kubectlRun(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+    // Cluster-scoped RBAC from deploy/rbac.yaml would collide with the Helm chart's objects of the same names.
+    await cluster?.kubectlRun(['delete', '-f', OPERATOR_RBAC, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await cluster?.stop();
   }, 60_000);
 

@@ -7,9 +7,12 @@ export function kubectl(cluster: Cluster, args: readonly string[], stdin?: strin
   return run(cluster.kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], {}, stdin);
 }
 
-/** `kubectl apply --dry-run=server` of objects: admission, validation and defaulting, nothing stored. */
+/**
+ * `kubectl apply --dry-run=server` of objects: admission, validation and defaulting, nothing stored.
+ * Server-side, so objects other suites left on the shared cluster draw no client-side-apply warnings.
+ */
 export function dryRunApply(cluster: Cluster, objects: readonly object[]): Promise<RunResult> {
-  return kubectl(cluster, ['apply', '--dry-run=server', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
+  return kubectl(cluster, ['apply', '--server-side', '--force-conflicts', '--field-manager', 'chart-test', '--dry-run=server', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n'));
 }
 
 /** The pod a Deployment would make, as a bare Pod (PodSecurity admission enforces on pods only). */
