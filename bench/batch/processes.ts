@@ -1,5 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nextTaggedMessage } from '../common/child-message.js';
 import type { SimsConfig, SimsMessage } from './sims-types.js';
 
 const ROUTER_CLI = fileURLToPath(new URL('../../../proxy/dist/cli.js', import.meta.url));
@@ -76,21 +77,5 @@ export async function startRouter(children: Children, args: string[], timeoutMs 
 }
 
 function nextMessage<T extends SimsMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<SimsMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`simulators: no "${type}" in ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: SimsMessage) => {
-      if (m.type === 'error') done(new Error(`simulators: ${m.message}`));
-      else if (m.type === type) done(undefined, m as Extract<SimsMessage, { type: T }>);
-    };
-    const onExit = (code: number | null) => done(new Error(`simulators exited with ${code}`));
-    function done(err: Error | undefined, m?: Extract<SimsMessage, { type: T }>): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m!);
-    }
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
+  return nextTaggedMessage<SimsMessage, T>(child, type, timeoutMs, 'simulators');
 }

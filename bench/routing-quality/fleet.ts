@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nextTaggedMessage } from '../common/child-message.js';
 import type { EngineFleetConfig, EngineStatsMessage, FleetMessage } from './fleet-types.js';
 
 const CHILD = fileURLToPath(new URL('./engines-child.js', import.meta.url));
@@ -32,21 +33,5 @@ export class EngineFleet {
 }
 
 function next<T extends FleetMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<FleetMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`engine fleet: no "${type}" after ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: FleetMessage) => {
-      if (m.type === 'error') finish(new Error(`engine fleet: ${m.message}`));
-      else if (m.type === type) finish(undefined, m as Extract<FleetMessage, { type: T }>);
-    };
-    const onExit = (code: number | null) => finish(new Error(`engine fleet exited with ${code}`));
-    function finish(err: Error | undefined, m?: Extract<FleetMessage, { type: T }>): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (err) reject(err);
-      else resolve(m!);
-    }
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
+  return nextTaggedMessage<FleetMessage, T>(child, type, timeoutMs, 'engine fleet');
 }
