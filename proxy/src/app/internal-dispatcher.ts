@@ -1,3 +1,4 @@
+import { readWholeBody } from '../forward/upstream-call.js';
 import { ProxyError, errors } from '../http/errors.js';
 import type { InternalDispatcher, InternalRequest, InternalResponse } from '../http/route.js';
 import { MODEL_ENDPOINTS, requiredCapabilities } from '../routing/endpoints.js';
@@ -44,10 +45,11 @@ export class CoreDispatcher implements InternalDispatcher {
         signal: controller.signal,
       });
       try {
-        const text = await exchange.response.body.text();
-        exchange.trace.chunk(Buffer.from(text));
-        const isJson = String(exchange.response.headers['content-type'] ?? '').includes('json');
-        return { status: exchange.response.statusCode, body: isJson ? safeJson(text) : text };
+        const raw = await readWholeBody(exchange.body);
+        exchange.trace.chunk(raw);
+        const text = raw.toString('utf8');
+        const isJson = String(exchange.headers['content-type'] ?? '').includes('json');
+        return { status: exchange.statusCode, body: isJson ? safeJson(text) : text };
       } finally {
         exchange.release();
       }

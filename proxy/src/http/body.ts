@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { errors, ProxyError } from './errors.js';
+import { errors } from './errors.js';
 
 /**
  * Reads the whole request body, refusing it with 413 as soon as it passes the limit. Plain
@@ -28,7 +28,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.once('error', reject);
     req.once('close', () => {
-      if (!req.complete) reject(new ProxyError(499, 'client_closed_request', 'Client closed the request.'));
+      if (!req.complete) reject(errors.clientClosed());
     });
   });
 }

@@ -63,6 +63,8 @@ export const errors = {
     new ProxyError(502, 'upstream_error', message, 'server_error', null, { cause }),
   noEngine: (model: string) =>
     new ProxyError(503, 'no_available_engine', `No engine is available for model "${model}" right now.`, 'service_unavailable_error', 'model'),
+  clientClosed: (cause?: unknown) =>
+    new ProxyError(499, 'client_closed_request', 'Client closed the request.', 'invalid_request_error', null, cause === undefined ? undefined : { cause }),
   shuttingDown: () => new ProxyError(503, 'shutting_down', 'The router is shutting down.', 'service_unavailable_error'),
   gatewayTimeout: (message: string, cause?: unknown) =>
     new ProxyError(504, 'upstream_timeout', message, 'timeout_error', null, { cause }),

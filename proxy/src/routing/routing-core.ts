@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { EngineEntry, RoutingTable } from '../routing-table/index.js';
 import { errors, ProxyError } from '../http/errors.js';
 import { upstreamRequestHeaders } from '../forward/headers.js';
+import { UpstreamCall, type UpstreamBody } from '../forward/upstream-call.js';
 import { classifyUpstreamError, type UpstreamFailure } from '../forward/upstream-errors.js';
 import type { UpstreamPools } from '../forward/upstream-pools.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
@@ -47,10 +47,12 @@ export interface RequestObserver {
 
 const NO_TRACE: RequestTraceSink = { responded: () => undefined, chunk: () => undefined, fail: () => undefined, end: () => undefined };
 
-/** An engine's response headers arrived; the caller streams `response.body` and then calls `release`. */
+/** An engine's response headers arrived; the caller pipes `body` at once and then calls `release`. */
 export interface UpstreamExchange {
   engine: EngineEntry;
-  response: Dispatcher.ResponseData;
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: UpstreamBody;
   retries: number;
   /** Feed it the response body chunks; call `fail` if the response is cut. */
   trace: RequestTraceSink;
@@ -131,21 +133,31 @@ export class RoutingCore {
       if (!engine) break;
       tried.add(engine.id);
       const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
+      const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
+        method: 'POST',
+        path: request.path,
+        headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
+        body: request.body,
+      });
+      // The client leaving cuts the call, before or after the engine's head.
+      const onAbort = () => call.abort(errors.clientClosed());
+      if (request.signal.aborted) onAbort();
+      else request.signal.addEventListener('abort', onAbort, { once: true });
+      const stopWatching = () => request.signal.removeEventListener('abort', onAbort);
       try {
-        const response = await this.options.pools.get(snapshot.originOf(engine)).request({
-          method: 'POST',
-          path: request.path,
-          headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
-          body: request.body,
-          signal: request.signal,
-        });
-        trace.responded(response.statusCode, response.headers['content-type'] as string | undefined);
-        return { engine, response, retries: attempt, trace, release };
+        const head = await call.head;
+        trace.responded(head.statusCode, head.headers['content-type']);
+        const releaseAll = () => {
+          stopWatching();
+          release();
+        };
+        return { engine, statusCode: head.statusCode, headers: head.headers, body: call, retries: attempt, trace, release: releaseAll };
       } catch (err) {
+        stopWatching();
         const failure = classifyUpstreamError(err, request.signal.aborted);
         if (failure.kind !== 'aborted') trace.fail();
         release();
-        if (failure.kind === 'aborted') throw new ProxyError(499, 'client_closed_request', 'Client closed the request.', 'invalid_request_error', null, { cause: err });
+        if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
         if (failure.kind === 'other') throw errors.badGateway(`Engine ${engine.id} failed: ${failure.code}.`, err);

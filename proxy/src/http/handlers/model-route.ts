@@ -41,43 +41,44 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
 }
 
 /**
- * Streams the engine's answer to the client as it arrives: no buffering, backpressure respected.
- * Plain stream events rather than `for await`, which allocates per chunk on the hot path.
+ * Streams the engine's answer to the client as it arrives: no buffering, backpressure respected
+ * (a full client socket pauses the engine's connection until it drains).
  */
 function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal): Promise<void> {
-  const { response, trace } = exchange;
-  res.writeHead(response.statusCode, clientResponseHeaders(response.headers, ctx.id));
-  const contentType = response.headers['content-type'];
+  const { body, trace } = exchange;
+  res.writeHead(exchange.statusCode, clientResponseHeaders(exchange.headers, ctx.id));
+  const contentType = exchange.headers['content-type'];
   ctx.notes.streamed = typeof contentType === 'string' && contentType.includes('text/event-stream');
   if (ctx.notes.streamed) res.flushHeaders();
-  const body = response.body;
   return new Promise<void>((resolve) => {
     const onDrain = () => body.resume();
     const done = () => {
       res.off('drain', onDrain);
       resolve();
     };
-    body.on('data', (chunk: Buffer) => {
-      trace.chunk(chunk);
-      if (!res.write(chunk)) body.pause();
-    });
     res.on('drain', onDrain);
-    body.once('end', () => {
-      res.end();
-      done();
-    });
-    body.once('error', (err: Error) => {
-      // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
-      if (!signal.aborted) {
-        ctx.notes.errorCode = 'upstream_interrupted';
-        trace.fail();
-      }
-      res.destroy(err);
-      done();
-    });
     res.once('close', () => {
-      if (!res.writableFinished) body.destroy();
+      if (!res.writableFinished) body.abort(errors.clientClosed());
       done();
+    });
+    body.pipe({
+      data: (chunk) => {
+        trace.chunk(chunk);
+        return res.write(chunk);
+      },
+      end: () => {
+        res.end();
+        done();
+      },
+      error: (err) => {
+        // Upstream cut mid-response (or the client left): the status is already sent, so cut the client too.
+        if (!signal.aborted) {
+          ctx.notes.errorCode = 'upstream_interrupted';
+          trace.fail();
+        }
+        res.destroy(err);
+        done();
+      },
     });
   });
 }
