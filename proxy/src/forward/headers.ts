@@ -31,7 +31,8 @@ export function upstreamRequestHeaders(
 ): Record<string, string> {
   const listed = connectionListed(incoming);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     if (name === 'host' || name === 'content-length' || name === 'expect') continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -50,7 +51,8 @@ export function clientResponseHeaders(
 ): OutgoingHttpHeaders {
   const listed = connectionListed(upstream);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     out[name] = value;
   }

@@ -87,8 +87,11 @@ export class HttpServer {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
   private readonly accessLog: AccessLogger;
+  /** --root-path without trailing slashes; '' when the router is mounted at /. */
+  private readonly root: string;
 
   constructor(private readonly options: HttpServerOptions) {
+    this.root = options.rootPath.replace(/\/+$/, '');
     this.routes = new RouteTable(options.routes);
     this.auth = new ApiKeyAuth(options.apiKeys);
     this.accessLog = createAccessLogger(options.logger, options.logFormat ?? 'text');
@@ -162,7 +165,7 @@ export class HttpServer {
   }
 
   private stripRoot(path: string): string {
-    const root = this.options.rootPath.replace(/\/+$/, '');
+    const root = this.root;
     if (root && (path === root || path.startsWith(`${root}/`))) return path.slice(root.length) || '/';
     return path;
   }

@@ -81,6 +81,14 @@ export class ProxyMetrics {
    */
   private readonly runningChildren = new Map<string, { inc(): void; dec(): void }>();
   private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+  private readonly incomingChildren = new Map<string, { inc(): void }>();
+
+  /** Counts a request for a model the router serves (or served): the names are bounded by the table. */
+  incoming(model: string): { inc(): void } {
+    let child = this.incomingChildren.get(model);
+    if (!child) this.incomingChildren.set(model, (child = this.incomingRequests.labels(model)));
+    return child;
+  }
 
   running(server: string): { inc(): void; dec(): void } {
     let child = this.runningChildren.get(server);

@@ -28,10 +28,10 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   } catch (err) {
     // A known model with no engine now still counts (KEDA scales engines from zero on this counter);
     // names the router never served do not, so client input can't grow the label set.
-    if (err instanceof ProxyError && err.status === 503) deps.metrics.incomingRequests.inc({ model: name });
+    if (err instanceof ProxyError && err.status === 503) deps.metrics.incoming(name).inc();
     throw err;
   }
-  deps.metrics.incomingRequests.inc({ model: name });
+  deps.metrics.incoming(name).inc();
   ctx.notes.model = resolved.model;
   if (!resolved.alias) return { body: raw, json, model: resolved.model };
   const body = json
