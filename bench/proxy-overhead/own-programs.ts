@@ -31,6 +31,10 @@ export function startBareProxy(children: Children, upstreamPort: number, nodeFla
   return startServer(children, './bare-proxy.js', [String(upstreamPort)], nodeFlags);
 }
 
+export function startExpressProxy(children: Children, upstreamPort: number, model: string): Promise<Listening> {
+  return startServer(children, './express-proxy.js', [String(upstreamPort), model]);
+}
+
 /** One run of the open-loop generator in its own process; one result per url. */
 export async function runPaced(children: Children, config: PacedConfig): Promise<PacedResult[]> {
   const { child, stderr } = startProgram(children, './paced-load.js', [JSON.stringify(config)]);

@@ -133,6 +133,13 @@ export function formatReport(rows: readonly Row[], cs: readonly Check[], rate: n
     'vllm-router targets:',
     ...verdicts,
     `  info  CPU per request vs bare node:http      ${cell(cpuRatio, 2)}x  (max rps on a core of its own would be about ${cell(1 / cpuRatio, 2)}x bare)`,
+    // The latency targets are absolute; the bare proxy shows what any Node proxy adds on this machine now.
+    ...(router && bare
+      ? [
+          `  info  added p50 vs bare node:http            ${cell(router.addedP50 - bare.addedP50, 3, true)} ms  (bare itself adds ${cell(bare.addedP50, 3, true)} ms)`,
+          `  info  added p99 vs bare node:http            ${cell(router.addedP99 - bare.addedP99, 3, true)} ms  (bare itself adds ${cell(bare.addedP99, 3, true)} ms)`,
+        ]
+      : []),
     '"gen lag p99" is how late the load generator itself sent (a busy machine); high values make that row\'s p99 noise.',
   ].join('\n');
 }
