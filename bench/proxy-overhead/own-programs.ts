@@ -31,6 +31,10 @@ export function startBareProxy(children: Children, upstreamPort: number, nodeFla
   return startServer(children, './bare-proxy.js', [String(upstreamPort)], nodeFlags);
 }
 
+export function startTcpPipe(children: Children, upstreamPort: number): Promise<Listening> {
+  return startServer(children, './tcp-pipe.js', [String(upstreamPort)]);
+}
+
 export function startExpressProxy(children: Children, upstreamPort: number, model: string): Promise<Listening> {
   return startServer(children, './express-proxy.js', [String(upstreamPort), model]);
 }

@@ -18,7 +18,7 @@ import { writeWrkScript } from './wrk.js';
 
 /** A generous bound on the whole run, whatever hangs. */
 function budgetSeconds(c: BenchConfig): number {
-  const targets = c.infoLogVariant ? 6 : 5;
+  const targets = c.infoLogVariant ? 7 : 6;
   return 120 + targets * (c.warmupSeconds + c.rounds * (c.wrkSeconds + 1 + c.pacedSeconds + 5 + c.streamSeconds + 5)) * 1.5;
 }
 

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import type { BenchConfig } from './args.js';
 import type { Children } from './children.js';
 import { startNginx } from './nginx.js';
-import { startBareProxy, startExpressProxy, startUpstream } from './own-programs.js';
+import { startBareProxy, startExpressProxy, startTcpPipe, startUpstream } from './own-programs.js';
 import { startRouter } from './vllm-router.js';
 import { MODEL } from './workload.js';
 
-export type TargetKey = 'direct' | 'vllm-router' | 'vllm-router-info' | 'bare-node' | 'express' | 'nginx';
+export type TargetKey = 'direct' | 'vllm-router' | 'vllm-router-info' | 'bare-node' | 'express' | 'tcp-pipe' | 'nginx';
 
 export interface Target {
   key: TargetKey;
@@ -25,6 +25,7 @@ export async function startTargets(children: Children, config: BenchConfig, tmp:
     ? await startRouter(children, { cli: config.proxyCli, upstreamPort: upstream.port, logLevel: 'info', logFile: join(tmp, 'router-info.log') })
     : undefined;
   const expressProxy = await startExpressProxy(children, upstream.port, MODEL);
+  const tcpPipe = await startTcpPipe(children, upstream.port);
   const nginx = await startNginx(children, join(tmp, 'nginx'), upstream.port, config.nginxWorkers);
   const targets: Target[] = [
     { key: 'direct', label: 'direct', port: upstream.port, pid: upstream.child.pid, note: 'fixed-answer node:http upstream, no proxy' },
@@ -35,6 +36,7 @@ export async function startTargets(children: Children, config: BenchConfig, tmp:
   targets.push(
     { key: 'bare-node', label: 'bare node:http', port: bare.port, pid: bare.child.pid, note: 'pipe-through node:http proxy, keep-alive agent' },
     { key: 'express', label: 'express + http-proxy', port: expressProxy.port, pid: expressProxy.child.pid, note: 'express reads the body for the model, http-proxy forwards it' },
+    { key: 'tcp-pipe', label: 'node:net TCP pipe', port: tcpPipe.port, pid: tcpPipe.child.pid, note: 'bytes copied between sockets, no HTTP parsing (not a router)' },
     { key: 'nginx', label: 'nginx', port: nginx.port, pid: nginx.child.pid, note: `nginx, worker_processes ${config.nginxWorkers}, upstream keepalive` },
   );
   return targets;
