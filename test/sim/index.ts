@@ -5,4 +5,5 @@ export type { RecordedRequest, InjectedFailures } from './http-stats.js';
 export type { TtftSample, FinishReason } from './serving-model.js';
 export { countTokens, outputText, CHARS_PER_TOKEN } from './tokens.js';
 export { embeddingVector } from './embeddings.js';
+export { relevance } from './scoring.js';
 export { renderChatPrompt, renderCompletionPrompt } from './prompt.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleCompletion } from './completion-handler.js';
 import { handleEmbeddings } from './embeddings.js';
+import { handleRerank, handleScore } from './scoring.js';
 import type { EngineContext } from './engine-context.js';
 import { sendError, sendJson, simErrors } from './errors.js';
 import type { Exchange } from './exchange.js';
@@ -54,6 +55,11 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     '/v1/completions': { method: 'POST', inference: true, handle: (ex, body) => handleCompletion('text', ex, body, engine) },
     '/v1/embeddings': { method: 'POST', inference: true, handle: (ex, body) => handleEmbeddings(ex, body, engine) },
   };
+  // vLLM serves rerank and score under several paths.
+  const rerank: Route = { method: 'POST', inference: true, handle: (ex, body) => handleRerank(ex, body, engine) };
+  const score: Route = { method: 'POST', inference: true, handle: (ex, body) => handleScore(ex, body, engine) };
+  for (const path of ['/v1/rerank', '/rerank', '/v2/rerank']) routes[path] = rerank;
+  for (const path of ['/v1/score', '/score']) routes[path] = score;
 
   return (req, res) => {
     const controller = new AbortController();

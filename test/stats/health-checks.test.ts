@@ -24,10 +24,13 @@ describe('static backend health checks against simulators', () => {
   };
 
   beforeAll(async () => {
-    a = await startEngineSim({ engineId: 'a', host: '127.0.0.2', models: ['chat-m', 'rerank-m'] });
+    a = await startEngineSim({ engineId: 'a', host: '127.0.0.2', models: ['chat-m', 'rerank-m', 'audio-m'] });
     b = await startEngineSim({ engineId: 'b', host: '127.0.0.3', models: ['chat-m'] });
     router = await startRouter(
-      { engines: [{ url: a.url, models: ['chat-m', 'rerank-m'] }, { url: b.url, models: ['chat-m'] }], modelTypes: { 'chat-m': 'chat', 'rerank-m': 'rerank' } },
+      {
+        engines: [{ url: a.url, models: ['chat-m', 'rerank-m', 'audio-m'] }, { url: b.url, models: ['chat-m'] }],
+        modelTypes: { 'chat-m': 'chat', 'rerank-m': 'rerank', 'audio-m': 'transcription' },
+      },
       { staticBackendHealthChecks: true, staticBackendHealthCheckInterval: 0.05, staticBackendHealthCheckTimeoutSeconds: 1 },
     );
     client = new OpenAI({ baseURL: router.baseURL, apiKey: 'x', maxRetries: 0 });
@@ -44,12 +47,19 @@ describe('static backend health checks against simulators', () => {
     expect(probe.body).toMatchObject({ model: 'chat-m', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 });
   });
 
-  it('shows why a pair fails: the simulator has no rerank endpoint', async () => {
-    await eventually(async () => (await engine(a.url)).health.checks.some((c) => c.model === 'rerank-m' && !c.healthy));
+  it('probes a rerank model with a rerank request', async () => {
+    await eventually(async () => (await engine(a.url)).health.checks.some((c) => c.model === 'rerank-m' && c.healthy));
+    const probe = a.stats.lastRequests.find((r) => r.path === '/v1/rerank')!;
+    expect(probe.body).toMatchObject({ model: 'rerank-m', query: 'Hello', documents: ['Test'] });
+  });
+
+  it('shows why a pair fails: the simulator has no transcription endpoint', async () => {
+    await eventually(async () => (await engine(a.url)).health.checks.some((c) => c.model === 'audio-m' && !c.healthy));
     const view = await engine(a.url);
     expect(view.healthy).toBe(false);
-    expect(view.health.checks.find((c) => c.model === 'rerank-m')).toMatchObject({ type: 'rerank', healthy: false, reason: expect.stringMatching(/^HTTP 404/) });
+    expect(view.health.checks.find((c) => c.model === 'audio-m')).toMatchObject({ type: 'transcription', healthy: false, reason: expect.stringMatching(/^HTTP 404/) });
     expect(view.health.checks.find((c) => c.model === 'chat-m')).toMatchObject({ healthy: true });
+    expect(view.health.checks.find((c) => c.model === 'rerank-m')).toMatchObject({ type: 'rerank', healthy: true });
   });
 
   it('takes a failing engine out of routing, and brings it back when it recovers', async () => {
