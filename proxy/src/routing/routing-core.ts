@@ -45,6 +45,8 @@ export interface RequestObserver {
   begin(engineId: string, startedAt?: number): RequestTraceSink;
 }
 
+const RELEASED = new Error('the router released the exchange before the engine finished');
+
 const NO_TRACE: RequestTraceSink = { responded: () => undefined, chunk: () => undefined, fail: () => undefined, end: () => undefined };
 
 /** An engine's response headers arrived; the caller pipes `body` at once and then calls `release`. */
@@ -56,7 +58,7 @@ export interface UpstreamExchange {
   retries: number;
   /** Feed it the response body chunks; call `fail` if the response is cut. */
   trace: RequestTraceSink;
-  /** Ends the engine's in-flight count (and the trace); idempotent. */
+  /** Ends the engine's in-flight count (and the trace), and cuts a body not yet finished; idempotent. */
   release: () => void;
 }
 
@@ -149,6 +151,9 @@ export class RoutingCore {
         trace.responded(head.statusCode, head.headers['content-type']);
         const releaseAll = () => {
           stopWatching();
+          // A caller that gave up before the body ended (e.g. the engine's headers could not be
+          // relayed) must not leave the engine streaming into nowhere; after the end this is a no-op.
+          call.abort(RELEASED);
           release();
         };
         return { engine, statusCode: head.statusCode, headers: head.headers, body: call, retries: attempt, trace, release: releaseAll };
