@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineSim } from '../sim/index.js';
 import { answerOf, chatJsonl, completedAtLeast, duplicates, idsOf, isTerminal, readJsonl, startChatBatch, tempRoot, waitForBatch } from './helpers.js';
@@ -7,6 +7,8 @@ import { batchLogs, chatRequests, closeSims, spawnBatchRouter, startSims, type B
 
 const CONCURRENCY = 8;
 const LINES = 320;
+/** Short enough that a dead replica's batch is taken over within the test, long enough for a busy machine. */
+const LEASE_SECONDS = 3;
 
 /**
  * Replicas of vllm-router come and go on one storage directory: each test starts from the replica
@@ -36,7 +38,7 @@ describe('batches survive a killed vllm-router and run once across replicas shar
   });
 
   async function spawn(): Promise<BatchRouter> {
-    const router = await spawnBatchRouter(sims, { storage: root, args: ['--batch-concurrency', String(CONCURRENCY)] });
+    const router = await spawnBatchRouter(sims, { storage: root, args: ['--batch-concurrency', String(CONCURRENCY), '--batch-lease-seconds', String(LEASE_SECONDS)] });
     routers.push(router);
     return router;
   }
@@ -49,8 +51,7 @@ describe('batches survive a killed vllm-router and run once across replicas shar
     const progress = await waitForBatch(current.openai, created.id, completedAtLeast(20));
     expect(progress.status).toBe('in_progress');
     expect(await current.stop('SIGKILL')).toBeNull();
-    // The dead process's lease would lapse after the program's 30 s TTL; age it instead of waiting.
-    await expireNewestLease(root, created.id);
+    const killedAt = Date.now();
 
     current = await spawn();
     const done = await waitForBatch(current.openai, created.id, isTerminal, 30_000);
@@ -61,6 +62,10 @@ describe('batches survive a killed vllm-router and run once across replicas shar
     expect(output.map((l) => l.custom_id).sort()).toEqual(idsOf('kill', LINES).sort());
     for (const line of output) expect(answerOf(line)).toMatchObject({ completionTokens: 8 });
 
+    // The new replica claimed the batch only once the dead one's lease lapsed: the lease was last
+    // renewed at most a third of its time before the kill.
+    const [claimed] = batchLogs(current.logs(), 'batch claimed', created.id);
+    expect(Date.parse(String(claimed?.['timestamp'])) - killedAt).toBeGreaterThanOrEqual((LEASE_SECONDS * 1000 * 2) / 3 - 100);
     const [resumed] = batchLogs(current.logs(), 'batch resumed', created.id);
     expect(Number(resumed?.['alreadyDone'])).toBeGreaterThanOrEqual(progress.request_counts!.completed);
     // Only lines in flight at the kill reached an engine twice.
@@ -111,13 +116,3 @@ describe('batches survive a killed vllm-router and run once across replicas shar
     expect(engineRequests() - before).toBe(4 * 60);
   });
 });
-
-/** Rewrite the batch's newest lease as expired, as if its TTL had passed since its holder died. */
-async function expireNewestLease(root: string, batchId: string): Promise<void> {
-  const dir = join(root, 'batches', batchId);
-  const tokens = (await readdir(dir)).flatMap((name) => /^lease-(\d+)\.json$/.exec(name)?.[1] ?? []).map(Number);
-  const newest = join(dir, `lease-${Math.max(...tokens)}.json`);
-  const record = JSON.parse(await readFile(newest, 'utf8')) as Record<string, unknown>;
-  await writeFile(`${newest}.tmp`, JSON.stringify({ ...record, expiresAt: Date.now() - 1 }));
-  await rename(`${newest}.tmp`, newest);
-}

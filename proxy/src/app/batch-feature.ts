@@ -16,7 +16,7 @@ export class BatchFeature {
   private service: BatchService | undefined;
 
   constructor(
-    private readonly options: Pick<ProxyOptions, 'fileStoragePath' | 'batchConcurrency' | 'maxFileBytes'>,
+    private readonly options: Pick<ProxyOptions, 'fileStoragePath' | 'batchConcurrency' | 'batchLeaseSeconds' | 'maxFileBytes'>,
     private readonly logger: Logger,
   ) {
     this.storage = new LocalFileStorage({ root: options.fileStoragePath });
@@ -29,6 +29,7 @@ export class BatchFeature {
       storage: this.storage,
       dispatcher: new CoreDispatcher(app.core),
       concurrency: this.options.batchConcurrency,
+      leaseTtlMs: this.options.batchLeaseSeconds * 1000,
       logger: this.logger,
       metrics: new BatchMetrics(app.metrics.registry),
     });

@@ -56,6 +56,7 @@ describe('parseProxyArgs', () => {
       maxInstanceFailoverRerouteAttempts: 2,
       drainTimeoutSeconds: 30,
       batchConcurrency: 8,
+      batchLeaseSeconds: 30,
       maxFileBytes: 512 * 1024 * 1024,
     });
     for (const optional of ['sessionKey', 'prefixMinMatchLength', 'dynamicConfigJson', 'backendApiKey', 'otelEndpoint', 'sentryDsn'] as const)

@@ -76,6 +76,8 @@ export interface ProxyOptions {
   fileStoragePath: string;
   batchProcessor: 'local';
   batchConcurrency: number;
+  /** How long a replica's lease on a running batch lasts unrenewed. */
+  batchLeaseSeconds: number;
   maxFileBytes: number;
 
   otelEndpoint?: string;

@@ -133,6 +133,13 @@ export const SETTINGS: SettingTable = {
   fileStoragePath: { group: G.batch, flagType: value, describe: 'Directory for uploaded files and batch results.', parse: text(), default: '/tmp/vllm_files' },
   batchProcessor: { group: G.batch, flagType: value, describe: 'Batch processor: local.', parse: choice(['local'] as const), default: 'local' },
   batchConcurrency: { group: G.batch, flagType: value, describe: 'Batch requests in flight at once.', parse: int(1, 10_000), default: 8 },
+  batchLeaseSeconds: {
+    group: G.batch,
+    flagType: value,
+    describe: 'Seconds a replica holds a running batch without renewing (renewed every third of it); after a crash another replica on the same storage takes the batch over once it lapses.',
+    parse: number({ min: 1 }),
+    default: 30,
+  },
   maxFileBytes: { group: G.batch, flagType: value, describe: 'Largest uploaded file, in bytes.', parse: int(1), default: 512 * MiB },
 
   otelEndpoint: { group: G.telemetry, flagType: value, describe: 'OTLP endpoint for traces (e.g. localhost:4317); tracing is off without it.', parse: text() },
