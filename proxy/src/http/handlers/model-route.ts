@@ -57,10 +57,8 @@ function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestCont
       resolve();
     };
     res.on('drain', onDrain);
-    res.once('close', () => {
-      if (!res.writableFinished) body.abort(errors.clientClosed());
-      done();
-    });
+    // A client that leaves early aborts `signal`, which the routing core turns into cutting the call.
+    res.once('close', done);
     body.pipe({
       data: (chunk) => {
         trace.chunk(chunk);
