@@ -1,23 +1,40 @@
 # vllm-router: `make demo` runs the main job, `make test` runs every test.
 SHELL := /bin/bash
+# Every recipe line stops at its first failing command (pipes included).
+.SHELLFLAGS := -euo pipefail -c
+# A Node.js >= 24 (the machine's, or a pinned one unpacked into ~/.cache/vllm-router); it says on
+# stderr what it did. Make stops here, with its message, when that fails.
 NODE_BIN := $(shell bash scripts/ensure-node.sh)
+ifneq ($(.SHELLSTATUS),0)
+$(error make: step "Node.js" failed (scripts/ensure-node.sh, above); nothing else was run)
+endif
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# step NAME COMMAND: runs COMMAND, prints how long it took, or one line naming NAME when it fails.
+step = bash scripts/make-step.sh
 
-.PHONY: all install build demo test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator demo-cluster operator-local cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator demo-cluster operator-local cluster-build cluster-up cluster-down clean
 
 all: build
 
-# npm ci only when the lockfile changed since the last install.
-node_modules/.installed: package-lock.json
-	@start=$$(date +%s); npm ci --no-audit --no-fund; touch $@; echo "npm ci took $$(( $$(date +%s) - start ))s"
+# npm ci only when the lockfile or a package.json changed since the last install; the lockfile is
+# checked first, so an incomplete one fails with its own message instead of npm's "Invalid Version:".
+node_modules/.installed: package-lock.json package.json proxy/package.json operator/package.json test/package.json bench/package.json
+	@$(step) "lockfile check" node scripts/check-lockfile.mjs
+	@$(step) "npm ci" npm ci --no-audit --no-fund
+	@touch $@
 
 install: node_modules/.installed
 
 build: install
-	@start=$$(date +%s); npm run -s build; echo "build took $$(( $$(date +%s) - start ))s"
+	@$(step) "build (tsc)" npm run -s build
 
 demo: build
-	node test/dist/demo/demo.js
+	@$(step) "demo" node test/dist/demo/demo.js
+
+# The README's two commands as a new user meets them: a fresh clone of HEAD, an empty npm cache and a
+# Node cache of its own (so the pinned Node is fetched too), then `make demo`. .ci/run calls it.
+check-fresh:
+	@$(step) "check-fresh" bash scripts/check-fresh.sh
 
 test: install
 	@bash scripts/test-all.sh

@@ -10,6 +10,7 @@ step() { # name, command...
   if "$@"; then passed=$((passed + 1)); echo "== $name: ok ($(( $(date +%s) - start ))s)"
   else failed=$((failed + 1)); echo "== $name: FAILED ($(( $(date +%s) - start ))s)"; fi
 }
+step "lockfile" bash scripts/lint-lockfile.sh
 step "type-check and build" npm run -s build
 step "type-check tests" npx tsc -p tsconfig.tests.json
 step "lint" npx eslint .
