@@ -23,7 +23,9 @@ major_of() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 # 1. The machine's Node, when it is new enough (VLLM_ROUTER_PINNED_NODE=1 forces the pinned one).
 if [[ "${VLLM_ROUTER_PINNED_NODE:-0}" != 1 ]] && machine_node="$(command -v node)" && \
    [[ "$(major_of "$machine_node")" -ge "$need_major" ]] && command -v npm >/dev/null; then
-  log "using the machine's Node $("$machine_node" --version) and npm $(npm --version 2>/dev/null) ($(dirname "$machine_node"))"
+  where="the machine's"
+  [[ "$machine_node" == "${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}/"* ]] && where="the cached"
+  log "using $where Node $("$machine_node" --version) and npm $(npm --version 2>/dev/null) ($(dirname "$machine_node"))"
   dirname "$machine_node"
   exit 0
 fi
