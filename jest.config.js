@@ -2,11 +2,13 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  roots: ['<rootDir>/proxy/src', '<rootDir>/operator/src', '<rootDir>/test', '<rootDir>/bench'],
+  roots: ['<rootDir>/common/src', '<rootDir>/proxy/src', '<rootDir>/operator/src', '<rootDir>/test', '<rootDir>/bench'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
-    '^@vllm-router/proxy/routing-table$': '<rootDir>/proxy/src/routing-table/index.ts',
+    '^@vllm-router/common/routing-table$': '<rootDir>/common/src/routing-table/index.ts',
+    '^@vllm-router/common/testing$': '<rootDir>/common/src/kube/testing/fake-collection.ts',
+    '^@vllm-router/common$': '<rootDir>/common/src/index.ts',
     '^@vllm-router/proxy$': '<rootDir>/proxy/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -6,19 +6,21 @@
 # Stages: build (all dependencies, TypeScript compiled), *-deps (production dependencies of one
 # workspace), then node:24-slim runtimes with tini as PID 1 running as uid 1000.
 ARG NODE_IMAGE=node:24-slim
-# npm 11.16+ rejects its own lockfiles for unavailable optional dependencies (npm/cli#9846).
-ARG NPM_VERSION=11.13.0
+# The npm scripts/ensure-node.sh pins (the lockfile is checked complete, so any npm 10+ installs it).
+ARG NPM_VERSION=11.21.2
 
 FROM ${NODE_IMAGE} AS build
 ARG NPM_VERSION
 RUN npm install -g npm@${NPM_VERSION} --no-audit --no-fund
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.base.json ./
+COPY common/package.json common/
 COPY proxy/package.json proxy/
 COPY operator/package.json operator/
 COPY test/package.json test/
 COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY common/ common/
 COPY proxy/ proxy/
 COPY test/ test/
 RUN npx tsc -b proxy/tsconfig.json test/tsconfig.json
@@ -28,6 +30,7 @@ ARG NPM_VERSION
 RUN npm install -g npm@${NPM_VERSION} --no-audit --no-fund
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY common/package.json common/
 COPY proxy/package.json proxy/
 COPY operator/package.json operator/
 COPY test/package.json test/
@@ -52,6 +55,8 @@ WORKDIR /app
 FROM runtime-base AS engine-sim
 COPY --from=sim-deps /app/package.json ./
 COPY --from=sim-deps /app/node_modules/ node_modules/
+COPY --from=build /src/common/package.json common/
+COPY --from=build /src/common/dist/ common/dist/
 COPY --from=build /src/test/package.json test/
 COPY --from=build /src/test/bin/ test/bin/
 COPY --from=build /src/test/dist/sim/ test/dist/sim/
@@ -64,6 +69,8 @@ CMD ["--host", "0.0.0.0", "--port", "8000"]
 FROM runtime-base AS proxy
 COPY --from=proxy-deps /app/package.json ./
 COPY --from=proxy-deps /app/node_modules/ node_modules/
+COPY --from=build /src/common/package.json common/
+COPY --from=build /src/common/dist/ common/dist/
 COPY --from=build /src/proxy/package.json proxy/
 COPY --from=build /src/proxy/bin/ proxy/bin/
 COPY --from=build /src/proxy/dist/ proxy/dist/

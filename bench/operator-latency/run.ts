@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import type { V1Pod } from '@kubernetes/client-node';
-import { KubeClient, PATCH } from '@vllm-router/proxy';
+import { KubeClient, PATCH } from '@vllm-router/common';
 import { startEngineSim, type EngineSim } from '@vllm-router/test/dist/sim/index.js';
 import { parseLatencyArgs } from './args.js';
 import { localCluster } from './local-cluster.js';

@@ -1,4 +1,4 @@
-import type { RoutingLogic } from '@vllm-router/proxy';
+import type { RoutingLogic } from '@vllm-router/common';
 import type { SessionPlan } from './workload.js';
 
 /** A routing setup under test: a router policy, plus what the client adds to each request. */

@@ -1,4 +1,5 @@
-import { finalizeTable, ProxyMetrics, RouterApp, silentLogger } from '@vllm-router/proxy';
+import { ProxyMetrics, RouterApp } from '@vllm-router/proxy';
+import { finalizeTable, silentLogger } from '@vllm-router/common';
 import { replay, type RequestResult } from './client.js';
 import { EngineFleet } from './fleet.js';
 import type { EngineFleetConfig, EngineStatsMessage } from './fleet-types.js';

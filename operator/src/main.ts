@@ -1,4 +1,4 @@
-import { KubeClient, createLogger, type Logger } from '@vllm-router/proxy';
+import { KubeClient, createLogger, type Logger } from '@vllm-router/common';
 import { Controller } from './controller/controller.js';
 import { LeaseElector } from './leader/lease-elector.js';
 import type { OperatorOptions } from './options.js';

@@ -2,7 +2,7 @@
 export { RouterApp, type RouterAppSettings, type RouterAppDeps } from './app/router-app.js';
 export { CoreDispatcher } from './app/internal-dispatcher.js';
 export type { HealthReport } from './app/health-report.js';
-export { createLogger, silentLogger, type Logger } from './logging/logger.js';
+export { createLogger, silentLogger, type Logger } from '@vllm-router/common';
 export { ProxyMetrics } from './metrics/proxy-metrics.js';
 export { HashRing } from './routing/policies/hash-ring.js';
 export { MODEL_ENDPOINTS, BACKEND_CAPABILITIES } from './routing/endpoints.js';
@@ -10,12 +10,5 @@ export { ProxyError, errors } from './http/errors.js';
 export type { Route, RouteHandler, RequestContext, InternalDispatcher, InternalRequest, InternalResponse } from './http/route.js';
 export type { ProxyOptions } from './config/options.js';
 export { VERSION } from './version.js';
-export * from './routing-table/index.js';
-export { KubeClient, PATCH, type KubeRequest, type KubeQuery, type KubeMethod } from './discovery/kube-client.js';
-export { KubeApiError, isKubeError, type KubeErrorCode } from './discovery/kube-errors.js';
-export { Informer, type InformerHandlers, type InformerOptions, type ListWatcher, type ListResult, type WatchEvent } from './discovery/informer.js';
-export { kubeListWatcher, type ListWatchTarget } from './discovery/kube-list-watch.js';
-export { Backoff, realSleep, type BackoffOptions, type Sleep } from './discovery/backoff.js';
-export { podReadiness, engineUrl, type PodReadiness, type PodNotReadyReason } from './discovery/pod-readiness.js';
-export { fetchEngineModels, EngineModelsError, type FetchModelsOptions } from './discovery/engine-models.js';
-export { EngineModelCache, type EngineRef, type ModelLookup, type ModelLookups } from './discovery/engine-model-cache.js';
+// The routing-table contract, for embedders that build tables themselves.
+export * from '@vllm-router/common/routing-table';

@@ -1,17 +1,5 @@
-import {
-  RouterApp,
-  silentLogger,
-  ProxyMetrics,
-  type RouterAppSettings,
-  finalizeTable,
-  type BackendKind,
-  type EngineEntry,
-  type Logger,
-  type ModelType,
-  type RoutingLogic,
-  type RoutingTable,
-  type RoutingTableDraft,
-} from '@vllm-router/proxy';
+import { RouterApp, ProxyMetrics, type RouterAppSettings } from '@vllm-router/proxy';
+import { silentLogger, finalizeTable, type BackendKind, type EngineEntry, type Logger, type ModelType, type RoutingLogic, type RoutingTable, type RoutingTableDraft } from '@vllm-router/common';
 
 /** An engine for a test table: a running simulator (or any URL) and what it serves. */
 export interface TestEngine {

@@ -1,7 +1,7 @@
 /** Leader election on a real API server: a Lease taken, renewed, released on stop, taken over on expiry. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Lease } from '@kubernetes/client-node';
-import { KubeClient } from '@vllm-router/proxy';
+import { KubeClient } from '@vllm-router/common';
 import { LeaseElector } from '../../operator/src/leader/lease-elector.js';
 import { startCluster, type Cluster } from '../cluster/cluster.js';
 import { waitFor } from './harness/kube.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { KubeClient, silentLogger } from '@vllm-router/proxy';
+import { KubeClient, silentLogger } from '@vllm-router/common';
 import type { VLLMRouter } from '../../operator/src/api/types.js';
 import { Reconciler, type Cache } from '../../operator/src/controller/reconciler.js';
 import { Applier } from '../../operator/src/kube/applier.js';

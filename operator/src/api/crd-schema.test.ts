@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
-import { BACKEND_KINDS, DEFAULT_PREFIX_PARAMS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/proxy/routing-table';
+import { BACKEND_KINDS, DEFAULT_PREFIX_PARAMS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
 import { GROUP, KIND, PLURAL, API_VERSION_NAME } from './constants.js';
 import { ROUTER_LOGICS } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { V1EnvVar, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
-import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/proxy/routing-table';
+import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/common/routing-table';
 
 /** The routing logics a VLLMRouter may name (the CRD's enum). */
 export const ROUTER_LOGICS = ['roundrobin', 'session', 'leastload', 'prefixaware', 'kvaware'] as const;

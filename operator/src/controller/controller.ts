@@ -1,5 +1,5 @@
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
-import { Informer, isKubeError, kubeListWatcher, type InformerHandlers, type KubeClient, type Logger } from '@vllm-router/proxy';
+import { Informer, isKubeError, kubeListWatcher, type InformerHandlers, type KubeClient, type Logger } from '@vllm-router/common';
 import { FIELD_MANAGER, GROUP, KIND, LABELS } from '../api/constants.js';
 import type { VLLMRouter } from '../api/types.js';
 import { Applier } from '../kube/applier.js';

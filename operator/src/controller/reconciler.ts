@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { EngineModelCache, fetchEngineModels, type KubeClient, type Logger } from '@vllm-router/proxy';
+import { EngineModelCache, fetchEngineModels, type KubeClient, type Logger } from '@vllm-router/common';
 import { ANNOTATIONS } from '../api/constants.js';
 import type { VLLMRouter } from '../api/types.js';
 import type { Applier } from '../kube/applier.js';

@@ -1,4 +1,4 @@
-import { Backoff, type BackoffOptions } from '@vllm-router/proxy';
+import { Backoff, type BackoffOptions } from '@vllm-router/common';
 
 /** What a reconcile asks of the queue: nothing, or to look again after a while (level-triggered polling). */
 export type ReconcileResult = { requeueAfterMs?: number } | void;

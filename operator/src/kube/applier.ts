@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { PATCH, canonicalJson, type KubeClient } from '@vllm-router/proxy';
+import { PATCH, canonicalJson, type KubeClient } from '@vllm-router/common';
 import { ANNOTATIONS, FIELD_MANAGER } from '../api/constants.js';
 import { objectPath } from './paths.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeClient } from '@vllm-router/proxy';
+import type { KubeClient } from '@vllm-router/common';
 import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import type { VLLMRouter } from '../api/types.js';
 import { collectionPath } from './paths.js';

@@ -1,4 +1,4 @@
-import { PATCH, canonicalJson, type KubeClient } from '@vllm-router/proxy';
+import { PATCH, canonicalJson, type KubeClient } from '@vllm-router/common';
 import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import type { VLLMRouter, VLLMRouterStatus } from '../api/types.js';
 import { routerCollection } from './paths.js';

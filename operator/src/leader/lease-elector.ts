@@ -1,5 +1,5 @@
 import type { V1Lease } from '@kubernetes/client-node';
-import { isKubeError, realSleep, type KubeClient, type Sleep } from '@vllm-router/proxy';
+import { isKubeError, realSleep, type KubeClient, type Sleep } from '@vllm-router/common';
 import { collectionPath } from '../kube/paths.js';
 
 export interface LeaseElectorOptions {

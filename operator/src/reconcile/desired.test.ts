@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Deployment, V1Role, V1Service } from '@kubernetes/client-node';
-import type { ModelLookup } from '@vllm-router/proxy';
-import { validateRoutingTable, type RoutingTable } from '@vllm-router/proxy/routing-table';
+import type { ModelLookup } from '@vllm-router/common';
+import { validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
 import { podOf, routerOf } from '../testing/fixtures.js';
 import { desired, type DesiredOptions } from './desired.js';
 import { CONDITION, REASON } from './reasons.js';

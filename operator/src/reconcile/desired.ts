@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { ModelLookup } from '@vllm-router/proxy';
-import type { RoutingTable } from '@vllm-router/proxy/routing-table';
+import type { ModelLookup } from '@vllm-router/common';
+import type { RoutingTable } from '@vllm-router/common/routing-table';
 import type { VLLMRouter, VLLMRouterStatus } from '../api/types.js';
 import { observeEngines, type EngineObservation } from './engines.js';
 import { proxyDeployment, proxyRole, proxyRoleBinding, proxyService, proxyServiceAccount, routingConfigMap } from './proxy-objects.js';

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { engineUrl, podReadiness, type EngineRef, type ModelLookup } from '@vllm-router/proxy';
-import type { EngineEntry } from '@vllm-router/proxy/routing-table';
+import { engineUrl, podReadiness, type EngineRef, type ModelLookup } from '@vllm-router/common';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { EndpointStatus } from '../api/types.js';
 import { ENGINE_REASON } from './reasons.js';
 import type { ResolvedSpec } from './spec-defaults.js';

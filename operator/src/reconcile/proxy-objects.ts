@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1Deployment, V1EnvVar, V1Role, V1RoleBinding, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
-import type { RoutingTable } from '@vllm-router/proxy/routing-table';
+import type { RoutingTable } from '@vllm-router/common/routing-table';
 import { ANNOTATIONS, PROXY_CONTAINER_PORT, ROUTING_KEY } from '../api/constants.js';
 import type { VLLMRouter } from '../api/types.js';
 import { childMeta, childNames, proxyLabels, proxySelector } from './owner.js';

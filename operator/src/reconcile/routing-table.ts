@@ -1,4 +1,4 @@
-import { finalizeTable, validateRoutingTable, type EngineEntry, type RoutingTable, type TableIssue } from '@vllm-router/proxy/routing-table';
+import { finalizeTable, validateRoutingTable, type EngineEntry, type RoutingTable, type TableIssue } from '@vllm-router/common/routing-table';
 import type { ResolvedSpec } from './spec-defaults.js';
 
 export type TableResult = { ok: true; table: RoutingTable } | { ok: false; issues: TableIssue[] };

@@ -1,5 +1,5 @@
 import type { V1EnvVar, V1LabelSelector, V1ResourceRequirements } from '@kubernetes/client-node';
-import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/proxy/routing-table';
+import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/common/routing-table';
 import type { ModelSource, ProxySpec, RouterLogic, StaticBackendSpec, VLLMRouter } from '../api/types.js';
 
 /** A spec with every default filled in: the API server defaults too, but desired() must not depend on it. */

@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { formatIssues } from '@vllm-router/proxy/routing-table';
+import { formatIssues } from '@vllm-router/common/routing-table';
 import type { Condition, VLLMRouter, VLLMRouterStatus } from '../api/types.js';
 import { stampCondition, type ConditionInput } from './conditions.js';
 import type { EngineObservation } from './engines.js';

@@ -3,7 +3,7 @@ import { BatchMetrics } from '../batches/metrics.js';
 import type { ProxyOptions } from '../config/options.js';
 import { LocalFileStorage, fileRoutes } from '../files/index.js';
 import type { Route } from '../http/route.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '@vllm-router/common';
 import { CoreDispatcher } from './internal-dispatcher.js';
 import type { RouterApp } from './router-app.js';
 

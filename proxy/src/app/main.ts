@@ -3,7 +3,7 @@ import { parseProxyArgs } from '../config/flags.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
 import { dynamicConfigSource } from '../config/dynamic-config.js';
-import { createLogger } from '../logging/logger.js';
+import { createLogger } from '@vllm-router/common';
 import { VERSION } from '../version.js';
 import { followDynamicConfig } from './dynamic-config-source.js';
 import { unsupportedFlags } from './not-yet.js';

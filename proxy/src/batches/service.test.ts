@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { LocalFileStorage } from '../files/local-storage.js';
 import type { ProxyError } from '../http/errors.js';
 import type { InternalDispatcher } from '../http/route.js';
-import { silentLogger as winstonSilent } from '../logging/logger.js';
+import { silentLogger as winstonSilent } from '@vllm-router/common';
 import type { Logger } from './deps.js';
 import type { BatchObject } from './model.js';
 import { BatchService } from './service.js';

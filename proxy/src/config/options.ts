@@ -1,8 +1,9 @@
-import type { BackendKind, ModelType, RoutingLogic } from '../routing-table/index.js';
+import type { BackendKind, ModelType, RoutingLogic } from '@vllm-router/common/routing-table';
 
 export type ServiceDiscovery = 'static' | 'k8s' | 'configmap';
-export type LogFormat = 'text' | 'json';
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+import type { LogFormat, LogLevel } from '@vllm-router/common';
+
+export type { LogFormat, LogLevel };
 
 /**
  * Everything the proxy is started with, after parsing and validation of the command line.

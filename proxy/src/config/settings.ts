@@ -1,4 +1,4 @@
-import { BACKEND_KINDS, MODEL_TYPES, ROUTING_LOGICS } from '../routing-table/index.js';
+import { BACKEND_KINDS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
 import { ConfigError } from './errors.js';
 import type { LogLevel, ProxyOptions } from './options.js';
 import {

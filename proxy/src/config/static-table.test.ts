@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { validateRoutingTable } from '../routing-table/index.js';
+import { validateRoutingTable } from '@vllm-router/common/routing-table';
 import { ConfigError } from './errors.js';
 import { parseProxyArgs } from './flags.js';
 import { buildStaticTable } from './static-table.js';

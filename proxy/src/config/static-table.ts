@@ -7,7 +7,7 @@ import {
   type PrefixParams,
   type RoutingTable,
   type TableSource,
-} from '../routing-table/index.js';
+} from '@vllm-router/common/routing-table';
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it, afterEach } from '@jest/globals';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { RouterApp } from '../app/router-app.js';
-import { silentLogger } from '../logging/logger.js';
+import { silentLogger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
-import { finalizeTable, type RoutingTable } from '../routing-table/index.js';
+import { finalizeTable, type RoutingTable } from '@vllm-router/common/routing-table';
 import { CONFIGMAP_COMPONENTS, followRoutingConfigMap } from './configmap-source.js';
 import type { RoutingSource } from './routing-source.js';
-import { FakeCollection } from './testing/fake-collection.js';
+import { FakeCollection } from '@vllm-router/common/testing';
 
 const REF = 'team-a/llm-routing';
 

@@ -1,7 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { Informer, type InformerOptions, type ListWatcher } from './informer.js';
-import type { KubeClient } from './kube-client.js';
-import { kubeListWatcher } from './kube-list-watch.js';
+import { Informer, type InformerOptions, type ListWatcher } from '@vllm-router/common';
+import type { KubeClient } from '@vllm-router/common';
+import { kubeListWatcher } from '@vllm-router/common';
 import type { RoutingSource, TableSink } from './routing-source.js';
 
 /** The ConfigMap key the operator writes the table under. */

@@ -1,11 +1,11 @@
 import { describe, expect, it, afterEach } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { RouterApp } from '../app/router-app.js';
-import { silentLogger } from '../logging/logger.js';
+import { silentLogger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { followPods, type PodDiscoverySettings } from './k8s-pod-source.js';
 import type { RoutingSource } from './routing-source.js';
-import { FakeCollection } from './testing/fake-collection.js';
+import { FakeCollection } from '@vllm-router/common/testing';
 
 const settings: PodDiscoverySettings = { namespace: 'ns', labelSelector: 'app=vllm', port: 8000, routingLogic: 'roundrobin', aliases: { gpt4: 'llama' }, modelsTimeoutMs: 100 };
 

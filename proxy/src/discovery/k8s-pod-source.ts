@@ -1,10 +1,10 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { BackoffOptions } from './backoff.js';
-import { EngineModelCache } from './engine-model-cache.js';
-import { fetchEngineModels } from './engine-models.js';
-import { Informer, type InformerOptions, type ListWatcher } from './informer.js';
-import type { KubeClient } from './kube-client.js';
-import { kubeListWatcher } from './kube-list-watch.js';
+import type { BackoffOptions } from '@vllm-router/common';
+import { EngineModelCache } from '@vllm-router/common';
+import { fetchEngineModels } from '@vllm-router/common';
+import { Informer, type InformerOptions, type ListWatcher } from '@vllm-router/common';
+import type { KubeClient } from '@vllm-router/common';
+import { kubeListWatcher } from '@vllm-router/common';
 import { podModelRefs, podsToTable, type PodTableSettings } from './k8s-pod-table.js';
 import type { RoutingSource, TableSink } from './routing-source.js';
 

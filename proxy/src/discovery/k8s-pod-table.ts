@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { finalizeTable, type EngineEntry, type RoutingLogic, type RoutingTable } from '../routing-table/index.js';
-import type { EngineRef, ModelLookup } from './engine-model-cache.js';
-import { engineUrl, podReadiness } from './pod-readiness.js';
+import { finalizeTable, type EngineEntry, type RoutingLogic, type RoutingTable } from '@vllm-router/common/routing-table';
+import type { EngineRef, ModelLookup } from '@vllm-router/common';
+import { engineUrl, podReadiness } from '@vllm-router/common';
 
 export interface PodTableSettings {
   port: number;

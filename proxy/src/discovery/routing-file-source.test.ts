@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rename, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finalizeTable } from '../routing-table/index.js';
+import { finalizeTable } from '@vllm-router/common/routing-table';
 import { followRoutingFile, ROUTING_FILE_COMPONENT } from './routing-file-source.js';
 import type { RoutingSource, TableSink } from './routing-source.js';
 

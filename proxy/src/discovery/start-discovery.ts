@@ -2,7 +2,7 @@ import { ConfigError } from '../config/errors.js';
 import type { ProxyOptions } from '../config/options.js';
 import { configMapListWatcher, followRoutingConfigMap } from './configmap-source.js';
 import { followPods, podListWatcher } from './k8s-pod-source.js';
-import { KubeClient } from './kube-client.js';
+import { KubeClient } from '@vllm-router/common';
 import { followRoutingFile } from './routing-file-source.js';
 import type { RoutingSource, TableSink } from './routing-source.js';
 

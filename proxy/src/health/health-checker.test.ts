@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { finalizeTable, type EngineEntry, type ModelType } from '../routing-table/index.js';
+import { finalizeTable, type EngineEntry, type ModelType } from '@vllm-router/common/routing-table';
 import { StaticHealthChecker } from './health-checker.js';
 import { ProbeFailed, type ProbeSender } from './probe-sender.js';
 

@@ -1,6 +1,6 @@
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '@vllm-router/common';
 import type { HealthView } from '../routing/health-view.js';
-import type { ModelType, RoutingTable } from '../routing-table/index.js';
+import type { ModelType, RoutingTable } from '@vllm-router/common/routing-table';
 import { httpProbeSender, type ProbeSender } from './probe-sender.js';
 import { probeFor } from './probes.js';
 

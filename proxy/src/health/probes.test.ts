@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MODEL_TYPES } from '../routing-table/index.js';
+import { MODEL_TYPES } from '@vllm-router/common/routing-table';
 import { probeFor } from './probes.js';
 
 const jsonOf = (type: Parameters<typeof probeFor>[0]) => JSON.parse(probeFor(type, 'm').body.toString()) as Record<string, unknown>;

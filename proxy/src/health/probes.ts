@@ -1,4 +1,4 @@
-import type { ModelType } from '../routing-table/index.js';
+import type { ModelType } from '@vllm-router/common/routing-table';
 
 /** One small real request that proves an (engine, model) pair works. */
 export interface Probe {

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LogFormat } from '../config/options.js';
 import { createAccessLogger, type AccessLogger } from '../logging/access-log.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '@vllm-router/common';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { ApiKeyAuth } from './auth.js';
 import { errors, sendError } from './errors.js';

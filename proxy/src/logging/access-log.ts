@@ -1,5 +1,5 @@
 import type { LogFormat } from '../config/options.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '@vllm-router/common';
 
 /** One access line: what every request did. */
 export interface AccessEntry {

@@ -1,4 +1,4 @@
-import type { EngineEntry } from '../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import { errors, type ProxyError } from '../http/errors.js';
 import { BACKEND_DISPLAY_NAMES, supports, type Capability } from './endpoints.js';
 import type { HealthView } from './health-view.js';

@@ -1,4 +1,4 @@
-import type { BackendKind } from '../routing-table/index.js';
+import type { BackendKind } from '@vllm-router/common/routing-table';
 
 /** What an engine must support to serve an endpoint (see reference/backend-profiles.py.txt). */
 export type Capability =

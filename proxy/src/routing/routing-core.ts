@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EngineEntry, RoutingTable } from '../routing-table/index.js';
+import type { EngineEntry, RoutingTable } from '@vllm-router/common/routing-table';
 import { errors, ProxyError } from '../http/errors.js';
 import { upstreamRequestHeaders } from '../forward/headers.js';
 import { UpstreamCall, type UpstreamBody } from '../forward/upstream-call.js';

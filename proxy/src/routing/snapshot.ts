@@ -1,4 +1,4 @@
-import type { EngineEntry, RoutingTable } from '../routing-table/index.js';
+import type { EngineEntry, RoutingTable } from '@vllm-router/common/routing-table';
 
 export interface ResolvedModel {
   /** The real model name the engine serves. */

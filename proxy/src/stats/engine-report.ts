@@ -1,5 +1,5 @@
 import type { EngineHealth } from '../health/health-checker.js';
-import type { EngineEntry } from '../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { RequestStatsView } from './request-stats.js';
 import type { EngineStatsView, StatsService } from './stats-service.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/logger.js';
+import type { Logger } from '@vllm-router/common';
 import type { EngineReport } from './engine-report.js';
 
 const ms = (seconds: number | null) => (seconds === null ? '-' : (seconds * 1000).toFixed(0));

@@ -1,5 +1,5 @@
 import type { EngineSignals, EngineSignalView } from '../routing/policies/policy.js';
-import type { RoutingTable } from '../routing-table/index.js';
+import type { RoutingTable } from '@vllm-router/common/routing-table';
 import { EngineScraper, type MetricsFetcher } from './engine-scraper.js';
 import { RequestStats } from './request-stats.js';
 

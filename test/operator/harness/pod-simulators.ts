@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { Informer, KubeClient, kubeListWatcher } from '@vllm-router/proxy';
+import { Informer, KubeClient, kubeListWatcher } from '@vllm-router/common';
 import { startEngineSim, type EngineSim, type EngineSimOptions } from '../../sim/index.js';
 
 export interface PodSimulatorsOptions {

@@ -4,7 +4,7 @@ import type { HealthReport } from '../../app/health-report.js';
 import { sendJson } from '../errors.js';
 import type { Route } from '../route.js';
 import { VERSION } from '../../version.js';
-import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { EngineReport } from '../../stats/engine-report.js';
 
 export interface InfoRouteDeps {

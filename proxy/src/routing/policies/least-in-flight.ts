@@ -1,4 +1,4 @@
-import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { LoadTracker } from '../load-tracker.js';
 
 let tieBreaker = 0;

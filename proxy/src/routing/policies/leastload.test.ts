@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { finalizeTable, type EngineEntry } from '../../routing-table/index.js';
+import { finalizeTable, type EngineEntry } from '@vllm-router/common/routing-table';
 import { LoadTracker } from '../load-tracker.js';
 import { RoutingSnapshot } from '../snapshot.js';
 import { LeastLoadPolicy, engineLoad } from './leastload.js';

@@ -1,4 +1,4 @@
-import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { PickRequest, PolicyContext, RoutingPolicy } from './policy.js';
 
 /**

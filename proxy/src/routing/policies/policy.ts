@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { EngineEntry, RoutingLogic } from '../../routing-table/index.js';
+import type { EngineEntry, RoutingLogic } from '@vllm-router/common/routing-table';
 import type { LoadTracker } from '../load-tracker.js';
 import type { RoutingSnapshot } from '../snapshot.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { finalizeTable, type EngineEntry, type PrefixParams } from '../../routing-table/index.js';
+import { finalizeTable, type EngineEntry, type PrefixParams } from '@vllm-router/common/routing-table';
 import { LoadTracker } from '../load-tracker.js';
 import { blockHashes } from '../prefix/block-hash.js';
 import { promptTextOf } from '../prefix/prompt-text.js';

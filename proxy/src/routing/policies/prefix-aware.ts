@@ -1,4 +1,4 @@
-import { DEFAULT_PREFIX_PARAMS, type EngineEntry, type PrefixParams } from '../../routing-table/index.js';
+import { DEFAULT_PREFIX_PARAMS, type EngineEntry, type PrefixParams } from '@vllm-router/common/routing-table';
 import { blockHashes } from '../prefix/block-hash.js';
 import { PrefixIndex } from '../prefix/prefix-index.js';
 import { promptTextOf } from '../prefix/prompt-text.js';

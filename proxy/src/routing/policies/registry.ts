@@ -1,4 +1,4 @@
-import type { RoutingLogic } from '../../routing-table/index.js';
+import type { RoutingLogic } from '@vllm-router/common/routing-table';
 import { LeastLoadPolicy } from './leastload.js';
 import type { RoutingPolicy } from './policy.js';
 import { PrefixAwarePolicy } from './prefix-aware.js';

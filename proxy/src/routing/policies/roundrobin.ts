@@ -1,4 +1,4 @@
-import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { PickRequest, RoutingPolicy } from './policy.js';
 
 /** Each model's candidates in turn. The counter is per model so one busy model can't skew another. */

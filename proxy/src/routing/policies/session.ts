@@ -1,4 +1,4 @@
-import type { EngineEntry } from '../../routing-table/index.js';
+import type { EngineEntry } from '@vllm-router/common/routing-table';
 import { HashRing } from './hash-ring.js';
 import { leastInFlight } from './least-in-flight.js';
 import type { PickRequest, PolicyContext, RoutingPolicy } from './policy.js';

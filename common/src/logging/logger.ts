@@ -1,7 +1,8 @@
 import winston from 'winston';
-import type { LogFormat, LogLevel } from '../config/options.js';
 
 export type Logger = winston.Logger;
+export type LogFormat = 'text' | 'json';
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 /** One logger per process; `text` for people, `json` for log pipelines. */
 export function createLogger(level: LogLevel, format: LogFormat, service = 'vllm-router'): Logger {
