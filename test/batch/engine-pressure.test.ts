@@ -39,7 +39,9 @@ describe('batches under engine trouble and interactive load, through vllm-router
     ]);
     const tmp = await tempRoot();
     cleanup = tmp.remove;
-    router = await spawnBatchRouter([flaky, busy], { storage: tmp.root });
+    // Each drop ejects the flaky engine (outlier detection); short ejections and probes let it
+    // come back within the test's time, so batch lines meet many drops and 503s in a row.
+    router = await spawnBatchRouter([flaky, busy], { storage: tmp.root, args: ['--outlier-base-ejection-seconds', '0.05', '--outlier-probe-interval-seconds', '0.05'] });
     openai = router.openai;
   });
 
