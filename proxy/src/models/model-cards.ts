@@ -92,11 +92,12 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
 }
 
 function describe(err: unknown, timeoutMs: number): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = (err as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error) return `${err.message} (${(cause as Error & { code?: string }).code ?? cause.message})`;
-  return err.message;
+  // Duck-typed: fetch's errors may come from another realm (Jest's VM), where instanceof fails.
+  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
+  const e = err as { name?: unknown; message: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const code = e.cause && typeof e.cause === 'object' ? (e.cause.code ?? e.cause.message) : undefined;
+  return code !== undefined ? `${String(e.message)} (${String(code)})` : String(e.message);
 }
 
 export interface ModelCardCacheOptions {

@@ -170,11 +170,12 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 }
 
 function describeFailure(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-    const cause = (err as Error & { cause?: unknown }).cause;
-    const code = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : undefined;
-    return code ? `${err.message} (${code})` : err.message;
+  // Duck-typed: fetch's errors may come from another realm (Jest's VM), where instanceof fails.
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const e = err as { name?: unknown; message: unknown; cause?: { code?: unknown; message?: unknown } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+    const code = e.cause && typeof e.cause === 'object' ? (e.cause.code ?? e.cause.message) : undefined;
+    return code !== undefined ? `${String(e.message)} (${String(code)})` : String(e.message);
   }
   return String(err);
 }
