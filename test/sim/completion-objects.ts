@@ -63,8 +63,9 @@ export function finalChunk(meta: CompletionMeta, finishReason: FinishReason): Re
   );
 }
 
+/** vLLM names itself (system_fingerprint) only here in a stream. */
 export function usageChunk(meta: CompletionMeta, u: Usage): Record<string, unknown> {
-  return { ...envelope(meta, true), choices: [], usage: u };
+  return { ...envelope(meta, true), choices: [], usage: u, system_fingerprint: meta.fingerprint };
 }
 
 function chunk(meta: CompletionMeta, choice: Record<string, unknown>): Record<string, unknown> {
@@ -73,5 +74,6 @@ function chunk(meta: CompletionMeta, choice: Record<string, unknown>): Record<st
 
 function envelope(meta: CompletionMeta, streaming: boolean): Record<string, unknown> {
   const object = meta.kind === 'chat' ? (streaming ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
-  return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: meta.fingerprint };
+  // vLLM sends system_fingerprint on whole responses, not on stream chunks (only the usage chunk).
+  return { id: meta.id, object, created: meta.created, model: meta.model, ...(streaming ? {} : { system_fingerprint: meta.fingerprint }) };
 }
