@@ -12,7 +12,7 @@ export default {
   // Loaded by Node itself, not through ts-jest: the compiled harness (make test builds first).
   globalSetup: '<rootDir>/test/dist/real-engine/harness/global-setup.js',
   globalTeardown: '<rootDir>/test/dist/real-engine/harness/global-teardown.js',
-  testSequencer: '<rootDir>/test/real-engine/harness/sequencer.cjs',
+  testSequencer: '<rootDir>/test/real-engine/harness/sequencer.mjs',
   maxWorkers: 1,
   testTimeout: 180_000,
 };

@@ -86,8 +86,6 @@ function commandFor(spec: EngineSpec, port: number): { command: string; args: st
       '--max-model-len', '1024',
       '--enable-prefix-caching',
       '--max-num-seqs', '4',
-      // No torch.compile: the tiny model needs none, and it halves startup (its cache does not reload on CPU).
-      '--optimization-level', '0',
       ...(spec.extraArgs ?? []),
     ],
     env: {

@@ -1,10 +1,10 @@
 // Real-engine test files run in name order: later ones stop and replace the shared engines.
-const Sequencer = require('@jest/test-sequencer').default;
+import TestSequencer from '@jest/test-sequencer';
 
-class ByName extends Sequencer {
+const Base = TestSequencer.default ?? TestSequencer;
+
+export default class ByName extends Base {
   sort(tests) {
     return [...tests].sort((a, b) => a.path.localeCompare(b.path));
   }
 }
-
-module.exports = ByName;
