@@ -27,8 +27,8 @@ interface EngineView {
   };
 }
 
-/** About 600 tokens of the tiny model's tokenizer (trained on Python sources): several 128-token blocks. */
-const LONG_PROMPT = Array.from({ length: 36 }, (_, i) => `def handler_${i}(request, context):\n    return respond(request.path, status=${200 + i})\n`).join('');
+/** About 500 tokens of the tiny model's tokenizer (trained on Python sources): several 128-token blocks. */
+const LONG_PROMPT = Array.from({ length: 18 }, (_, i) => `def handler_${i}(request, context):\n    return respond(request.path, status=${200 + i})\n`).join('');
 
 describe('engine stats from real vLLM metrics', () => {
   let router: RunningRouter;

@@ -63,7 +63,8 @@ describe('faults with real vLLM engines', () => {
     // Started again on the same address: a probe passes and it takes traffic again.
     const spec = SHARED_ENGINES[1];
     const back = await addEngine(vllmSpec(spec.name, spec.host, [...spec.servedNames], spec.cpu, b.spec.port));
-    await eventually(async () => !(await viewOf('b')).outlier?.ejected, 30_000, 250);
+    // Back from ejection once a probe passes, and in routing once its health check passes too.
+    await eventually(async () => (await viewOf('b')).healthy, 60_000, 250);
     const before = await engineState(back.url);
     await Promise.all([0, 1, 2, 3].map((i) => client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: `back ${i}` }], max_tokens: 2 })));
     expect((await engineState(back.url)).succeeded - before.succeeded).toBeGreaterThan(0);

@@ -98,7 +98,9 @@ export class RouterApp {
         })
       : undefined;
     const statsIntervalMs = (settings.engineStatsInterval ?? 30) * 1000;
-    this.modelCards = new ModelCardCache({ intervalMs: statsIntervalMs, timeoutMs: Math.min(statsIntervalMs, 5000), fetch: httpCardFetcher(settings.backendApiKey) });
+    this.modelCards = new ModelCardCache({ intervalMs: statsIntervalMs, timeoutMs: Math.min(statsIntervalMs, 5000), fetch: httpCardFetcher(settings.backendApiKey),
+      onAnswer: (id) => this.outliers?.answered(id),
+    });
     this.outliers = settings.outlierDetection === false ? undefined : this.outlierDetector(settings);
     this.availability = new EngineAvailability(this.outliers, this.healthChecker);
     this.core = new RoutingCore({

@@ -24,6 +24,7 @@ function detector(overrides: Partial<OutlierDetectorOptions> = {}) {
     ...overrides,
   });
   d.setEngines([A]);
+  d.succeeded('a'); // it has answered once (ejections before that don't count: see below)
   return { d, clock, probe, ejections };
 }
 
@@ -122,6 +123,21 @@ describe('passive outlier detection', () => {
     for (let j = 0; j < 3; j++) d.failed('a', 'status_5xx', 'HTTP 500');
     await d.probeEjected();
     expect(probe.calls).toBe(0);
+  });
+
+  it('does not count ejections of an engine that never answered yet (it is starting, not flapping)', async () => {
+    const { d, probe } = detector();
+    d.setEngines([{ id: 'new', url: 'http://new' }]);
+    for (let i = 0; i < 3; i++) {
+      d.failed('new', 'connect', 'ECONNREFUSED');
+      await d.probeEjected();
+    }
+    expect(d.view('new').ejections).toBe(0);
+    probe.ok = true;
+    await d.probeEjected();
+    expect(d.isEjected('new')).toBe(false);
+    d.failed('new', 'connect', 'ECONNREFUSED'); // it answered a probe: this one counts
+    expect(d.view('new').ejections).toBe(1);
   });
 
   it('starts an engine that changes URL afresh, and forgets engines that leave', () => {

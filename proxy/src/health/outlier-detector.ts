@@ -67,6 +67,8 @@ interface EngineState {
   lastProbe?: string;
   /** When it last came back (or entered the table): ejections decay from here. */
   since: number;
+  /** It has answered once: before that it is starting, and its ejections don't count as flapping. */
+  answered: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export class OutlierDetector {
     const next = new Map<string, EngineState>();
     for (const e of engines) {
       const old = this.engines.get(e.id);
-      next.set(e.id, old && old.url === e.url ? old : { id: e.id, url: e.url, consecutiveFailures: 0, ejections: 0, localOrigin: false, trial: false, since: this.now() });
+      next.set(e.id, old && old.url === e.url ? old : { id: e.id, url: e.url, consecutiveFailures: 0, ejections: 0, localOrigin: false, trial: false, since: this.now(), answered: false });
     }
     this.engines = next;
   }
@@ -105,11 +107,18 @@ export class OutlierDetector {
     return false;
   }
 
+  /** It answered something (its model list): it is up, so later ejections count as flapping. */
+  answered(engineId: string): void {
+    const s = this.engines.get(engineId);
+    if (s) s.answered = true;
+  }
+
   /** The engine answered with a status below 500. */
   succeeded(engineId: string): void {
     const s = this.engines.get(engineId);
     if (!s) return;
     s.consecutiveFailures = 0;
+    s.answered = true;
     if (s.trial) {
       s.trial = false;
       this.options.logger.info('trial request passed; engine fully back in routing', { engine: s.id });
@@ -170,7 +179,10 @@ export class OutlierDetector {
     }
     if (this.engines.get(s.id) !== s || s.until === undefined) return; // left the table, or already back
     s.lastProbe = `${new Date(this.now()).toISOString()} ${failure === undefined ? 'passed' : `failed: ${failure}`}`;
-    if (failure === undefined) this.readmit(s, 'probe', 'probe passed; engine back in routing');
+    if (failure === undefined) {
+      s.answered = true;
+      this.readmit(s, 'probe', 'probe passed; engine back in routing');
+    }
   }
 
   /** Ejections decay by one per base interval spent in routing without a failure. */
@@ -181,10 +193,11 @@ export class OutlierDetector {
 
   private eject(s: EngineState, signal: OutlierSignal, localOrigin: boolean, reason: string): void {
     const now = this.now();
-    s.ejections = this.decayed(s) + 1;
+    // An engine that never answered yet is starting (a pod whose server is not up), not flapping.
+    s.ejections = this.decayed(s) + (s.answered ? 1 : 0);
     const { baseEjectionMs, maxEjectionMs } = this.options;
     // Unreachable engines come back on a probe: the first time at once, a flapping one after a wait.
-    const wait = localOrigin ? (s.ejections - 1) * baseEjectionMs : s.ejections * baseEjectionMs;
+    const wait = localOrigin ? Math.max(0, s.ejections - 1) * baseEjectionMs : Math.max(1, s.ejections) * baseEjectionMs;
     s.until = now + Math.min(maxEjectionMs, wait);
     s.ejectedAt = now;
     s.localOrigin = localOrigin;

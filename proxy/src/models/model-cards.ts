@@ -104,6 +104,8 @@ export interface ModelCardCacheOptions {
   intervalMs: number;
   timeoutMs: number;
   fetch: CardFetcher;
+  /** The engine answered (below 500): it is up (outlier detection counts it as having answered). */
+  onAnswer?: (engineId: string) => void;
 }
 
 /**
@@ -139,6 +141,7 @@ export class ModelCardCache {
     const current = this.engines.find((e) => e.id === engine.id);
     if (answer.cards && current?.url === engine.url) this.byEngine.set(engine.id, { url: engine.url, cards: answer.cards });
     if (answer.status >= 500) throw new CardFetchFailed(`GET /v1/models answered HTTP ${answer.status}`);
+    this.options.onAnswer?.(engine.id);
   }
 
   refreshAll(): Promise<void> {
