@@ -4,7 +4,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/common/src', '<rootDir>/proxy/src', '<rootDir>/operator/src', '<rootDir>/test', '<rootDir>/bench'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // test/real-engine has its own run (jest.real-engine.config.js): real vLLM engines, in band.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/real-engine/'],
   moduleNameMapper: {
     '^@vllm-router/common/routing-table$': '<rootDir>/common/src/routing-table/index.ts',
     '^@vllm-router/common/testing$': '<rootDir>/common/src/kube/testing/fake-collection.ts',

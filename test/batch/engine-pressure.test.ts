@@ -39,7 +39,9 @@ describe('batches under engine trouble and interactive load, through vllm-router
     ]);
     const tmp = await tempRoot();
     cleanup = tmp.remove;
-    router = await spawnBatchRouter([flaky, busy], { storage: tmp.root });
+    // Each drop ejects the flaky engine (outlier detection); short ejections and probes let it
+    // come back within the test's time, so batch lines meet many drops and 503s in a row.
+    router = await spawnBatchRouter([flaky, busy], { storage: tmp.root, args: ['--outlier-base-ejection-seconds', '0.05', '--outlier-probe-interval-seconds', '0.05'] });
     openai = router.openai;
   });
 
@@ -106,7 +108,8 @@ describe('batches under engine trouble and interactive load, through vllm-router
     expect(done.request_counts).toEqual({ total: 61, completed: 60, failed: 1 });
     expect(await lines('completed')).toBe(before.completed + 60);
     expect(await lines('failed')).toBe(before.failed + 1);
-    expect(await lines('retried')).toBe(before.retried + (flaky.stats.injected.resets - before.resets));
+    // Every drop is retried; so are lines that found the flaky engine ejected meanwhile (503).
+    expect(await lines('retried')).toBeGreaterThanOrEqual(before.retried + (flaky.stats.injected.resets - before.resets));
     for (const status of ['validating', 'in_progress', 'finalizing', 'completed']) expect(await entered(status)).toBe(before.transitions[status]! + 1);
     expect(await entered('failed')).toBe(0);
     await until(async () => (await router.metric('vllm_router_batches_active')) === 0, 'the batch to be released');

@@ -36,7 +36,9 @@ describe('failover and timeouts', () => {
           { url: `${dead}/only`, id: 'dead-only', models: ['m4'] },
         ],
       },
-      { firstByteTimeoutMs: 300, connectTimeoutMs: 500 },
+      // The failover mechanics alone: with outlier detection the dead engine would be ejected after
+      // its first failure (or failed scrape) and never tried again (see outlier-detection.test.ts).
+      { firstByteTimeoutMs: 300, connectTimeoutMs: 500, outlierDetection: false },
     );
   });
 

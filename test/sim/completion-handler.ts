@@ -47,15 +47,18 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
 async function streamCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {
   const sse = new SseStream(ex.res, engine.failure().resetMidStream, ex.cut);
   sse.open();
+  // vLLM puts finish_reason on the chunk with the last token (an empty final chunk only when there was none).
+  let pending: string | undefined;
   const sample = await engine.serving.generate(
     request,
     (index, text) => {
       if (index === 0 && meta.kind === 'chat') sse.send(roleChunk(meta));
-      sse.send(tokenChunk(meta, text));
+      if (pending !== undefined) sse.send(tokenChunk(meta, pending));
+      pending = text;
     },
     ex.signal,
   );
-  sse.send(finalChunk(meta, plan.finishReason));
+  sse.send(pending !== undefined ? tokenChunk(meta, pending, plan.finishReason) : finalChunk(meta, plan.finishReason));
   if (meta.includeUsage) sse.send(usageChunk(meta, usage(request.promptTokens, plan.tokens, sample.cachedTokens)));
   sse.send('[DONE]');
   sse.end();

@@ -10,7 +10,7 @@ export interface CompletionMeta {
   model: string;
   /** The engine id, so a client can tell which engine served it. */
   fingerprint: string;
-  /** stream_options.include_usage: chunks carry "usage": null until the final usage chunk, as OpenAI sends them. */
+  /** stream_options.include_usage: a final chunk with usage and no choices (vLLM sends no "usage": null before it). */
   includeUsage: boolean;
 }
 
@@ -43,12 +43,14 @@ export function roleChunk(meta: CompletionMeta): Record<string, unknown> {
   return chunk(meta, { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null });
 }
 
-export function tokenChunk(meta: CompletionMeta, text: string): Record<string, unknown> {
+/** A token's chunk; the last one carries the finish reason (and vLLM's stop_reason), as vLLM sends it. */
+export function tokenChunk(meta: CompletionMeta, text: string, finishReason: FinishReason | null = null): Record<string, unknown> {
+  const end = finishReason === null ? {} : { stop_reason: null };
   return chunk(
     meta,
     meta.kind === 'chat'
-      ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: null }
-      : { index: 0, text, logprobs: null, finish_reason: null },
+      ? { index: 0, delta: { content: text }, logprobs: null, finish_reason: finishReason, ...end }
+      : { index: 0, text, logprobs: null, finish_reason: finishReason, ...end },
   );
 }
 
@@ -61,15 +63,17 @@ export function finalChunk(meta: CompletionMeta, finishReason: FinishReason): Re
   );
 }
 
+/** vLLM names itself (system_fingerprint) only here in a stream. */
 export function usageChunk(meta: CompletionMeta, u: Usage): Record<string, unknown> {
-  return { ...envelope(meta, true), choices: [], usage: u };
+  return { ...envelope(meta, true), choices: [], usage: u, system_fingerprint: meta.fingerprint };
 }
 
 function chunk(meta: CompletionMeta, choice: Record<string, unknown>): Record<string, unknown> {
-  return { ...envelope(meta, true), choices: [choice], ...(meta.includeUsage ? { usage: null } : {}) };
+  return { ...envelope(meta, true), choices: [choice] };
 }
 
 function envelope(meta: CompletionMeta, streaming: boolean): Record<string, unknown> {
   const object = meta.kind === 'chat' ? (streaming ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
-  return { id: meta.id, object, created: meta.created, model: meta.model, system_fingerprint: meta.fingerprint };
+  // vLLM sends system_fingerprint on whole responses, not on stream chunks (only the usage chunk).
+  return { id: meta.id, object, created: meta.created, model: meta.model, ...(streaming ? {} : { system_fingerprint: meta.fingerprint }) };
 }

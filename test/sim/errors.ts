@@ -1,11 +1,21 @@
 import type { ServerResponse } from 'node:http';
 
-/** Errors in the OpenAI shape {"error":{"message","type","param","code"}}, as clients of the router expect. */
+/**
+ * Errors as vLLM (0.32) sends them: {"error":{"message","type","param","code"}} with the exception's
+ * class name as `type` and the HTTP status as a number in `code`; FastAPI's {"detail": ...} for an
+ * unknown path or a wrong method. `code` here is the sim's own stable name (stats, logs).
+ */
 export type SimErrorType = 'invalid_request_error' | 'not_found_error' | 'server_error' | 'service_unavailable_error';
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: SimErrorType; param: string | null; code: string };
-}
+/** vLLM's error `type` for each kind. */
+const VLLM_TYPES: Record<SimErrorType, string> = {
+  invalid_request_error: 'BadRequestError',
+  not_found_error: 'NotFoundError',
+  server_error: 'InternalServerError',
+  service_unavailable_error: 'ServiceUnavailableError',
+};
+
+export type OpenAIErrorBody = { error: { message: string; type: string; param: string | null; code: number } } | { detail: string };
 
 export class SimError extends Error {
   constructor(
@@ -20,7 +30,9 @@ export class SimError extends Error {
   }
 
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    if (this.code === 'not_found') return { detail: 'Not Found' };
+    if (this.code === 'method_not_allowed') return { detail: 'Method Not Allowed' };
+    return { error: { message: this.message, type: VLLM_TYPES[this.type], param: this.param, code: this.status } };
   }
 }
 

@@ -9,12 +9,12 @@ describe('vllm-engine-sim failure injection', () => {
 
   const chat = { messages: [{ role: 'user', content: 'hi' }] };
 
-  it('errorRate 1 answers 500 in the OpenAI error shape; setFailure turns it off at runtime', async () => {
+  it('errorRate 1 answers 500 in vLLM\'s error shape; setFailure turns it off at runtime', async () => {
     const s = await start({ errorRate: 1 });
     const failed = await httpCall(`${s.url}/v1/chat/completions`, { body: chat });
     expect(failed.status).toBe(500);
     expect(JSON.parse(failed.text)).toEqual({
-      error: { message: expect.any(String), type: 'server_error', param: null, code: 'injected_error' },
+      error: { message: expect.any(String), type: 'InternalServerError', param: null, code: 500 },
     });
     expect(s.stats.injected.errors).toBe(1);
 

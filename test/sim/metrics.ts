@@ -18,16 +18,16 @@ export function renderMetrics(ctx: MetricsContext): string {
 
 function renderVllm({ modelName, serving, blockSize, numGpuBlocks }: MetricsContext): string {
   const s = serving.snapshot();
-  const m = { model_name: modelName };
+  // vLLM (0.32) labels every series with its engine index and the first served name.
+  const m = { engine: '0', model_name: modelName };
   return new PromText()
     .gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', [[m, s.running]])
     .gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', [[m, s.waiting]])
     .gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', [[m, s.kvUsage]])
-    .gauge('vllm:gpu_cache_usage_perc', 'GPU KV-cache usage. 1 means 100 percent usage (older name).', [[m, s.kvUsage]])
     .counter('vllm:prefix_cache_queries_total', 'Prefix cache queries, in terms of number of queried tokens.', [[m, s.prefixCacheQueries]])
     .counter('vllm:prefix_cache_hits_total', 'Prefix cache hits, in terms of number of cached tokens.', [[m, s.prefixCacheHits]])
     .gauge('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig.', [
-      [{ block_size: String(blockSize), num_gpu_blocks: String(numGpuBlocks) }, 1],
+      [{ block_size: String(blockSize), enable_prefix_caching: 'True', engine: '0', num_gpu_blocks: String(numGpuBlocks) }, 1],
     ])
     .counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.', [[m, s.promptTokens]])
     .counter('vllm:generation_tokens_total', 'Number of generation tokens processed.', [[m, s.generationTokens]])

@@ -42,8 +42,8 @@ describe('vllm-engine-sim with the official openai SDK as client', () => {
     expect(Array.from(res.data[0].embedding)).toEqual(expected);
   });
 
-  it('surfaces an unknown model as a 404 with code model_not_found', async () => {
+  it('surfaces an unknown model as a 404 NotFoundError, as vLLM does', async () => {
     const call = client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] });
-    await expect(call).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    await expect(call).rejects.toMatchObject({ status: 404, type: 'NotFoundError', code: 404 });
   });
 });

@@ -32,11 +32,12 @@ describe('vllm-engine-sim streaming', () => {
     expect(result.events[result.events.length - 1].data).toBe('[DONE]');
 
     const chunks = jsonEvents<ChatChunk>(result);
-    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.system_fingerprint === 'engine-s')).toBe(true);
+    // As vLLM: no system_fingerprint on stream chunks (the engine is named by x-engine-id, and in the usage chunk).
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk' && !('system_fingerprint' in c))).toBe(true);
     expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
     const tokens = chunks.filter((c) => c.choices[0]?.delta.content);
     expect(tokens.map((c) => c.choices[0].delta.content).join('')).toBe('the old fox ran far');
-    expect(chunks[chunks.length - 1].choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+    expect(chunks[chunks.length - 1].choices[0]).toMatchObject({ delta: { content: ' far' }, finish_reason: 'stop', stop_reason: null });
 
     // Token events arrive separately, about 40 ms apart. Client and sim share one event loop, so on a busy
     // machine one late read can shrink one gap: all gaps but one must be >= 25 ms, and the stream must last.
@@ -47,13 +48,13 @@ describe('vllm-engine-sim streaming', () => {
     expect(tokenTimes[4] - result.startedAt).toBeGreaterThanOrEqual(4 * 39);
   });
 
-  it('adds the usage chunk when stream_options.include_usage is set, as OpenAI does', async () => {
+  it('adds the usage chunk when stream_options.include_usage is set, as vLLM does', async () => {
     const result = await streamSse(`${sim.url}/v1/chat/completions`, { ...chat, max_tokens: 2, stream_options: { include_usage: true } });
     const chunks = jsonEvents<ChatChunk>(result);
     const last = chunks[chunks.length - 1];
     expect(last.choices).toEqual([]);
     expect(last.usage).toMatchObject({ completion_tokens: 2, total_tokens: (last.usage?.prompt_tokens ?? 0) + 2 });
-    expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    expect(chunks.slice(0, -1).some((c) => 'usage' in c)).toBe(false); // vLLM sends no "usage": null before it
     expect(chunks[chunks.length - 2].choices[0].finish_reason).toBe('length');
   });
 
@@ -66,7 +67,8 @@ describe('vllm-engine-sim streaming', () => {
     const result = await streamSse(`${sim.url}/v1/completions`, { prompt: 'Once upon a time', max_tokens: 3, stream: true });
     const chunks = jsonEvents<TextChunk>(result);
     expect(chunks.every((c) => c.object === 'text_completion')).toBe(true);
-    expect(chunks.map((c) => c.choices[0].text)).toEqual(['the', ' old', ' fox', '']);
+    // As vLLM: the last token's chunk carries the finish reason.
+    expect(chunks.map((c) => c.choices[0].text)).toEqual(['the', ' old', ' fox']);
     expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe('length');
     expect(result.events[result.events.length - 1].data).toBe('[DONE]');
   });

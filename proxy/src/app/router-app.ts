@@ -1,6 +1,9 @@
 import type { ProxyOptions } from '../config/options.js';
 import { UpstreamPools } from '../forward/upstream-pools.js';
 import { StaticHealthChecker } from '../health/health-checker.js';
+import { DEFAULT_OUTLIER_SETTINGS, OutlierDetector } from '../health/outlier-detector.js';
+import { httpCardFetcher, ModelCardCache } from '../models/model-cards.js';
+import { EngineAvailability } from '../routing/availability.js';
 import { infoRoutes } from '../http/handlers/info-routes.js';
 import { modelRoute } from '../http/handlers/model-route.js';
 import type { Route } from '../http/route.js';
@@ -32,6 +35,11 @@ export type RouterAppSettings = Pick<
       | 'staticBackendHealthChecks'
       | 'staticBackendHealthCheckInterval'
       | 'staticBackendHealthCheckTimeoutSeconds'
+      | 'outlierDetection'
+      | 'outlierConsecutiveFailures'
+      | 'outlierBaseEjectionSeconds'
+      | 'outlierMaxEjectionSeconds'
+      | 'outlierProbeIntervalSeconds'
     >
   >;
 
@@ -55,6 +63,12 @@ export class RouterApp {
   readonly stats: StatsService;
   /** Runs only with staticBackendHealthChecks. */
   readonly healthChecker: StaticHealthChecker | undefined;
+  /** Passive outlier detection (on unless outlierDetection is false). */
+  readonly outliers: OutlierDetector | undefined;
+  /** The engines' own /v1/models cards. */
+  readonly modelCards: ModelCardCache;
+  /** Whether routing uses an engine now: readiness, ejection and health checks in one answer. */
+  readonly availability: EngineAvailability;
   private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
@@ -67,7 +81,14 @@ export class RouterApp {
   ) {
     this.metrics = deps.metrics ?? new ProxyMetrics({ processMetrics: true });
     this.pools = new UpstreamPools({ connectTimeoutMs: settings.connectTimeoutMs, firstByteTimeoutMs: settings.firstByteTimeoutMs });
-    this.stats = new StatsService({ windowSeconds: settings.requestStatsWindow ?? 60, scrapeIntervalSeconds: settings.engineStatsInterval ?? 30 });
+    this.stats = new StatsService({
+      windowSeconds: settings.requestStatsWindow ?? 60,
+      scrapeIntervalSeconds: settings.engineStatsInterval ?? 30,
+      // A scrape the engine could not answer is an outlier signal like a failed request.
+      onScrapeFailure: (engineId, reason, reachable) => {
+        if (!reachable) this.outliers?.failed(engineId, 'scrape', `GET /metrics: ${reason}`);
+      },
+    });
     this.healthChecker = settings.staticBackendHealthChecks
       ? new StaticHealthChecker({
           intervalMs: (settings.staticBackendHealthCheckInterval ?? 60) * 1000,
@@ -76,6 +97,12 @@ export class RouterApp {
           ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
         })
       : undefined;
+    const statsIntervalMs = (settings.engineStatsInterval ?? 30) * 1000;
+    this.modelCards = new ModelCardCache({ intervalMs: statsIntervalMs, timeoutMs: Math.min(statsIntervalMs, 5000), fetch: httpCardFetcher(settings.backendApiKey),
+      onAnswer: (id) => this.outliers?.answered(id),
+    });
+    this.outliers = settings.outlierDetection === false ? undefined : this.outlierDetector(settings);
+    this.availability = new EngineAvailability(this.outliers, this.healthChecker);
     this.core = new RoutingCore({
       pools: this.pools,
       metrics: this.metrics,
@@ -83,7 +110,13 @@ export class RouterApp {
       ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
       observer: this.stats.requests,
       signals: this.stats,
-      ...(this.healthChecker ? { health: this.healthChecker } : {}),
+      health: this.availability,
+      ...(this.outliers ? { outcomes: this.outliers } : {}),
+    });
+    this.metrics.countEngines(() => {
+      const engines = this.core.snapshot?.table.engines ?? [];
+      const routable = engines.filter((e) => this.availability.whyOut(e) === undefined).length;
+      return { routable, out: engines.length - routable };
     });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
@@ -97,7 +130,9 @@ export class RouterApp {
       })),
       ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
         engineReport: (e) => this.report(e),
-        statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.stats, this.healthChecker),
+        statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.reportSources()),
+        modelCards: this.modelCards,
+        availability: this.availability,
       }),
       ...(deps.extraRoutes?.(this) ?? []),
     ];
@@ -131,6 +166,8 @@ export class RouterApp {
     }
     this.stats.setTable(result.table);
     this.healthChecker?.setTable(result.table);
+    this.outliers?.setEngines(result.table.engines);
+    this.modelCards.setEngines(result.table.engines);
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });
@@ -153,12 +190,21 @@ export class RouterApp {
     else this.unhealthyReasons.set(component, reason);
   }
 
+  /**
+   * GET /health. `unhealthy` (503) only when the router itself can't work (no table, a failed
+   * component); engines out of routing make it `degraded` (still 200: the router answers, with a
+   * 503 per request for a model with no engine left) and are listed with the reason.
+   */
   healthReport(): HealthReport {
     const table = this.core.snapshot?.table;
     const reasons = [...this.unhealthyReasons.entries()].map(([c, r]) => `${c}: ${r}`);
     if (!table) reasons.push('no routing table loaded yet');
+    const out = (table?.engines ?? []).flatMap((e) => {
+      const why = this.availability.whyOut(e);
+      return why === undefined ? [] : [{ engine: e.id, reason: why }];
+    });
     return {
-      status: reasons.length ? 'unhealthy' : 'healthy',
+      status: reasons.length ? 'unhealthy' : out.length ? 'degraded' : 'healthy',
       ...(this.dynamicConfig !== undefined ? { dynamic_config: this.dynamicConfig } : {}),
       ...(table
         ? {
@@ -167,10 +213,11 @@ export class RouterApp {
               source: table.source,
               routing_logic: table.routingLogic,
               engines: table.engines.length,
-              ready_engines: table.engines.filter((e) => e.ready).length,
+              ready_engines: table.engines.length - out.length,
             },
           }
         : {}),
+      ...(out.length ? { engines_out_of_routing: out } : {}),
       ...(this.configError ? { config_error: this.configError } : {}),
       ...(reasons.length ? { reasons } : {}),
     };
@@ -182,13 +229,39 @@ export class RouterApp {
   }
 
   private report(engine: RoutingTable['engines'][number]): EngineReport {
-    return engineReport(engine, this.stats, this.healthChecker);
+    return engineReport(engine, this.reportSources());
+  }
+
+  private reportSources() {
+    const outliers = this.outliers;
+    return {
+      stats: this.stats,
+      health: this.healthChecker,
+      routing: { whyOut: (e: RoutingTable['engines'][number]) => this.availability.whyOut(e), ...(outliers ? { outlier: (id: string) => outliers.view(id) } : {}) },
+    };
+  }
+
+  private outlierDetector(settings: RouterAppSettings): OutlierDetector {
+    const d = DEFAULT_OUTLIER_SETTINGS;
+    const seconds = (v: number | undefined, fallbackMs: number) => (v === undefined ? fallbackMs : v * 1000);
+    return new OutlierDetector({
+      consecutiveFailures: settings.outlierConsecutiveFailures ?? d.consecutiveFailures,
+      baseEjectionMs: seconds(settings.outlierBaseEjectionSeconds, d.baseEjectionMs),
+      maxEjectionMs: seconds(settings.outlierMaxEjectionSeconds, d.maxEjectionMs),
+      probeIntervalMs: seconds(settings.outlierProbeIntervalSeconds, d.probeIntervalMs),
+      // The probe is the model-card request: an engine that answers it is reachable again.
+      probe: (engine) => this.modelCards.refresh(engine),
+      logger: this.deps.logger,
+      onEject: (engine, signal) => this.metrics.engineEjections.inc({ server: engine.url, signal }),
+    });
   }
 
   /** Listen, and start the background work: engine scrapes, health checks, the stats log. */
   async listen(): Promise<{ port: number; host: string }> {
     const address = await this.http.listen(this.settings.port, this.settings.host);
     this.stats.start();
+    this.modelCards.start();
+    this.outliers?.start();
     this.healthChecker?.start();
     this.statsLogger?.start();
     return address;
@@ -197,6 +270,8 @@ export class RouterApp {
   /** Drain: stop accepting, let requests and streams finish up to the timeout, then close pools. */
   async stop(drainTimeoutMs: number): Promise<boolean> {
     this.stats.stop();
+    this.modelCards.stop();
+    this.outliers?.stop();
     this.healthChecker?.stop();
     this.statsLogger?.stop();
     const clean = await this.http.drain(drainTimeoutMs);

@@ -70,6 +70,12 @@ export interface ProxyOptions {
   firstByteTimeoutMs: number;
   /** Reference: --max-instance-failover-reroute-attempts. Extra engines tried after a connect failure. */
   maxInstanceFailoverRerouteAttempts: number;
+  /** Passive outlier detection (see OutlierDetector): on by default. */
+  outlierDetection: boolean;
+  outlierConsecutiveFailures: number;
+  outlierBaseEjectionSeconds: number;
+  outlierMaxEjectionSeconds: number;
+  outlierProbeIntervalSeconds: number;
   drainTimeoutSeconds: number;
 
   enableBatchApi: boolean;

@@ -47,6 +47,7 @@ const G = {
   static: 'Static backends',
   k8s: 'Kubernetes discovery',
   routing: 'Routing',
+  outliers: 'Outlier detection',
   stats: 'Statistics',
   dynamic: 'Dynamic config (one file, JSON or YAML; reloaded on change)',
   logging: 'Logging',
@@ -105,6 +106,17 @@ export const SETTINGS: SettingTable = {
   prefixBalanceAbsThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load above the least loaded engine at which affinity yields (default 8).', parse: number({ min: 0 }) },
   prefixBalanceRelThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load ratio to the least loaded engine at which affinity yields, >= 1 (default 1.5).', parse: number({ min: 1 }) },
   maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to.', parse: int(0, 100), default: 2 },
+  outlierDetection: {
+    group: G.outliers, flagType: 'boolean', parse: bool(), default: true,
+    describe: 'Eject an engine from routing at once on a connect failure, reset, timeout or failed /metrics scrape, and after consecutive 5xx answers (--no-outlier-detection turns it off).',
+  },
+  outlierConsecutiveFailures: { group: G.outliers, flagType: value, describe: '5xx answers in a row that eject an engine.', parse: int(1, 1_000_000), default: 5 },
+  outlierBaseEjectionSeconds: {
+    group: G.outliers, flagType: value, parse: positive, default: 30,
+    describe: 'The n-th recent ejection lasts n x this (an unreachable engine returns on a passing probe, after (n-1) x this); one ejection is forgotten per interval without failures.',
+  },
+  outlierMaxEjectionSeconds: { group: G.outliers, flagType: value, describe: 'Longest ejection interval.', parse: positive, default: 300 },
+  outlierProbeIntervalSeconds: { group: G.outliers, flagType: value, describe: 'Seconds between probes (GET /v1/models) of an engine ejected as unreachable.', parse: positive, default: 2 },
 
   engineStatsInterval: { group: G.stats, flagType: value, describe: 'Seconds between scrapes of engine /metrics.', parse: positive, default: 30 },
   requestStatsWindow: { group: G.stats, flagType: value, describe: 'Sliding window, in seconds, for request statistics.', parse: positive, default: 60 },

@@ -23,6 +23,8 @@ export function validateProxyOptions(o: ProxyOptions, origin: OptionsOrigin = 'f
   if (o.serviceDiscovery === 'static') checkStatic(o, name, origin === 'flags' && hasDynamicConfig(o));
   if (o.serviceDiscovery === 'configmap' && o.routingConfigmap === undefined && o.routingFile === undefined)
     throw new ConfigError(name('routingConfigmap'), undefined, `or ${name('routingFile')} is required when service discovery is configmap`);
+  if (o.outlierMaxEjectionSeconds < o.outlierBaseEjectionSeconds)
+    throw new ConfigError(name('outlierMaxEjectionSeconds'), String(o.outlierMaxEjectionSeconds), `must be at least ${name('outlierBaseEjectionSeconds')} (${o.outlierBaseEjectionSeconds})`);
   if (o.routingLogic === 'session' && o.sessionKey === undefined)
     throw new ConfigError(name('sessionKey'), undefined, 'is required when routing logic is session (the header that carries the session id)');
 }

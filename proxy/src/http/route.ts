@@ -21,6 +21,8 @@ export interface AccessNotes {
   model?: string;
   /** The name the client sent, for the log when it could not be resolved. */
   requestedModel?: string;
+  /** The request named no model and the router used the one model it routes. */
+  modelDefaulted?: boolean;
   engine?: string;
   streamed?: boolean;
   retries?: number;

@@ -189,6 +189,7 @@ export class HttpServer {
       status,
       latencyMs: Math.round(seconds * 10_000) / 10,
       streamed: streamed ?? false,
+      ...(ctx.notes.modelDefaulted ? { modelDefaulted: true } : {}),
       retries,
       error: errorCode,
     });

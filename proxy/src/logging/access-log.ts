@@ -7,6 +7,8 @@ export interface AccessEntry {
   method: string | undefined;
   path: string;
   model: string | undefined;
+  /** The request named no model; the router used the only one it routes. */
+  modelDefaulted?: boolean;
   engine: string | undefined;
   status: number;
   latencyMs: number;
@@ -31,6 +33,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
         method: e.method,
         path: e.path,
         model: e.model,
+        ...(e.modelDefaulted ? { model_defaulted: true } : {}),
         engine: e.engine,
         status: e.status,
         latency_ms: e.latencyMs,
@@ -43,6 +46,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
     if (!logger.isInfoEnabled()) return;
     let line = `request id=${e.id} method=${e.method} path=${e.path}`;
     if (e.model !== undefined) line += ` model=${e.model}`;
+    if (e.modelDefaulted) line += ' model_defaulted=true';
     if (e.engine !== undefined) line += ` engine=${e.engine}`;
     line += ` status=${e.status} latency_ms=${e.latencyMs} streamed=${e.streamed}`;
     if (e.retries) line += ` retries=${e.retries}`;

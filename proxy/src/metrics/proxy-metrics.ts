@@ -64,12 +64,32 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** Counts what routing does now (see countEngines), computed when /metrics is read. */
+  private engineCounts: () => { routable: number; out: number } = () => ({ routable: 0, out: 0 });
+
   readonly routingEngines = new Gauge({
     name: 'vllm_router_engines',
-    help: 'Engines in the routing table, by readiness.',
+    help: 'Engines in the routing table: ready="true" those routing sends traffic to now (ready, not ejected, passing health checks), ready="false" the rest.',
     labelNames: ['ready'] as const,
     registers: [this.registry],
+    collect: () => {
+      const { routable, out } = this.engineCounts();
+      this.routingEngines.set({ ready: 'true' }, routable);
+      this.routingEngines.set({ ready: 'false' }, out);
+    },
   });
+
+  readonly engineEjections = new Counter({
+    name: 'vllm_router_engine_ejections_total',
+    help: 'Engines ejected from routing by passive outlier detection, by the signal that ejected them.',
+    labelNames: ['server', 'signal'] as const,
+    registers: [this.registry],
+  });
+
+  /** Where vllm_router_engines gets its numbers. */
+  countEngines(counts: () => { routable: number; out: number }): void {
+    this.engineCounts = counts;
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_' });
@@ -109,7 +129,7 @@ export class ProxyMetrics {
     for (const key of this.latencyChildren.keys()) if (key.startsWith(`${server}\u0000`)) this.latencyChildren.delete(key);
     this.requestsRunning.remove({ server });
     this.upstreamRetries.remove({ server });
-    for (const m of [this.requestLatency, this.upstreamErrors] as const) removeMatching(m, 'server', server);
+    for (const m of [this.requestLatency, this.upstreamErrors, this.engineEjections] as const) removeMatching(m, 'server', server);
   }
 }
 

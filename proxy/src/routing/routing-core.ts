@@ -45,6 +45,12 @@ export interface RequestObserver {
   begin(engineId: string, startedAt?: number): RequestTraceSink;
 }
 
+function outlierSignal(failure: UpstreamFailure): 'connect' | 'reset' | 'timeout' {
+  if (failure.kind === 'first-byte-timeout' || (failure.kind === 'connect' && failure.timeout)) return 'timeout';
+  if (failure.kind === 'connect' && failure.code !== 'ECONNRESET' && failure.code !== 'UND_ERR_SOCKET' && failure.code !== 'EPIPE') return 'connect';
+  return 'reset';
+}
+
 const RELEASED = new Error('the router released the exchange before the engine finished');
 
 const NO_TRACE: RequestTraceSink = { responded: () => undefined, chunk: () => undefined, fail: () => undefined, end: () => undefined };
@@ -62,6 +68,12 @@ export interface UpstreamExchange {
   release: () => void;
 }
 
+/** Hears how each attempt on an engine went (passive outlier detection). */
+export interface EngineOutcomeSink {
+  succeeded(engineId: string): void;
+  failed(engineId: string, signal: 'connect' | 'reset' | 'timeout' | 'status_5xx', reason: string): void;
+}
+
 export interface RoutingCoreOptions {
   pools: UpstreamPools;
   metrics: ProxyMetrics;
@@ -72,6 +84,7 @@ export interface RoutingCoreOptions {
   observer?: RequestObserver;
   /** Scraped engine load signals, passed to policies. */
   signals?: EngineSignalView;
+  outcomes?: EngineOutcomeSink;
 }
 
 /**
@@ -105,8 +118,6 @@ export class RoutingCore {
     policy.retainEngines?.(new Set(table.engines.map((e) => e.id)));
     const urls = new Set(table.engines.map((e) => e.url));
     for (const old of previous?.snapshot.table.engines ?? []) if (!urls.has(old.url)) this.options.metrics.forgetServer(old.url);
-    this.options.metrics.routingEngines.set({ ready: 'true' }, table.engines.filter((e) => e.ready).length);
-    this.options.metrics.routingEngines.set({ ready: 'false' }, table.engines.filter((e) => !e.ready).length);
   }
 
   /** Resolve a requested model name; 404 for a name never served, 503 for one that lost its engines. */
@@ -116,6 +127,19 @@ export class RoutingCore {
     if (resolved) return resolved;
     if (this.everServed.has(name)) throw errors.noEngine(name);
     throw errors.modelNotFound(name);
+  }
+
+  /** The one model routing can serve now (an engine ready and healthy for it), if there is exactly one. */
+  soleRoutableModel(): string | undefined {
+    const snapshot = this.current?.snapshot;
+    if (!snapshot) return undefined;
+    let sole: string | undefined;
+    for (const model of snapshot.models()) {
+      if (!snapshot.enginesServing(model).some((e) => e.ready && this.health.isHealthy(e.id, model))) continue;
+      if (sole !== undefined) return undefined;
+      sole = model;
+    }
+    return sole;
   }
 
   knownModels(): Set<string> {
@@ -149,6 +173,8 @@ export class RoutingCore {
       try {
         const head = await call.head;
         trace.responded(head.statusCode, head.headers['content-type']);
+        if (head.statusCode >= 500) this.options.outcomes?.failed(engine.id, 'status_5xx', `HTTP ${head.statusCode}`);
+        else this.options.outcomes?.succeeded(engine.id);
         const releaseAll = () => {
           stopWatching();
           // A caller that gave up before the body ended (e.g. the engine's headers could not be
@@ -164,6 +190,7 @@ export class RoutingCore {
         release();
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
+        this.options.outcomes?.failed(engine.id, outlierSignal(failure), failure.code);
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
         if (failure.kind === 'other') throw errors.badGateway(`Engine ${engine.id} failed: ${failure.code}.`, err);
         lastFailure = failure;
@@ -210,6 +237,7 @@ export class RoutingCore {
     gauge.inc();
     let done = false;
     let failed = false;
+    let responded = false;
     const release = () => {
       if (done) return;
       done = true;
@@ -219,9 +247,14 @@ export class RoutingCore {
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
     };
     const trace: RequestTraceSink = {
-      responded: (status, contentType) => inner.responded(status, contentType),
+      responded: (status, contentType) => {
+        responded = true;
+        inner.responded(status, contentType);
+      },
       chunk: (buf) => inner.chunk(buf),
       fail: () => {
+        // Cut after the head: the engine died or reset mid-answer (failures before it are reported where they happen).
+        if (responded && !failed) this.options.outcomes?.failed(engine.id, 'reset', 'response cut mid-stream');
         failed = true;
         inner.fail();
       },

@@ -30,12 +30,24 @@ export interface EngineScraperOptions {
   timeoutMs?: number;
   fetch?: MetricsFetcher;
   now?: () => number;
+  /**
+   * A scrape failed. `reachable` is true when the engine answered with a status below 500 (a
+   * backend without /metrics), which says nothing against routing to it.
+   */
+  onFailure?: (engineId: string, reason: string, reachable: boolean) => void;
+}
+
+/** /metrics answered with a status other than 200. */
+export class MetricsHttpStatus extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
 }
 
 export const fetchMetricsText: MetricsFetcher = async (engineUrl, timeoutMs) => {
   const response = await fetch(`${engineUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+  if (response.status !== 200) throw new MetricsHttpStatus(response.status);
   return text;
 };
 
@@ -113,6 +125,7 @@ export class EngineScraper {
       entry.stale = true;
       entry.failures++;
       entry.staleReason = describeFailure(err, this.timeoutMs);
+      this.options.onFailure?.(entry.engineId, entry.staleReason, err instanceof MetricsHttpStatus && err.status < 500);
       return;
     }
     if (this.engines.get(entry.engineId) !== entry) return;
@@ -157,11 +170,12 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 }
 
 function describeFailure(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-    const cause = (err as Error & { cause?: unknown }).cause;
-    const code = cause instanceof Error ? ((cause as Error & { code?: string }).code ?? cause.message) : undefined;
-    return code ? `${err.message} (${code})` : err.message;
+  // Duck-typed: fetch's errors may come from another realm (Jest's VM), where instanceof fails.
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const e = err as { name?: unknown; message: unknown; cause?: { code?: unknown; message?: unknown } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+    const code = e.cause && typeof e.cause === 'object' ? (e.cause.code ?? e.cause.message) : undefined;
+    return code !== undefined ? `${String(e.message)} (${String(code)})` : String(e.message);
   }
   return String(err);
 }

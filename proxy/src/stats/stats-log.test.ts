@@ -31,6 +31,8 @@ const report = (id: string, overrides: Partial<EngineReport> = {}): EngineReport
     waiting: 0,
     kv_cache_usage: 0.25,
     prefix_cache_hit_rate: 0.8,
+    prefix_cache_queries: 1000,
+    prefix_cache_hits: 800,
     block_size: 16,
     num_gpu_blocks: 100,
     scraped_at: null,
@@ -53,7 +55,7 @@ describe('the stats table in the log', () => {
 
   it('says why metrics are stale, and shows dashes for what is unknown', () => {
     const stale = report('a', {
-      engine: { flavor: null, running: null, waiting: null, kv_cache_usage: null, prefix_cache_hit_rate: null, block_size: null, num_gpu_blocks: null, scraped_at: null, stale: true, stale_reason: 'HTTP 404' },
+      engine: { flavor: null, running: null, waiting: null, kv_cache_usage: null, prefix_cache_hit_rate: null, prefix_cache_queries: null, prefix_cache_hits: null, block_size: null, num_gpu_blocks: null, scraped_at: null, stale: true, stale_reason: 'HTTP 404' },
     });
     expect(formatStatsTable([stale], 60)).toMatch(/-\s+-\s+-\s+-\s+stale \(HTTP 404\)$/);
   });

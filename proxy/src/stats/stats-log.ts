@@ -7,7 +7,7 @@ const num = (v: number | null, digits = 0) => (v === null ? '-' : v.toFixed(digi
 
 const COLUMNS: Array<[header: string, cell: (r: EngineReport) => string]> = [
   ['engine', (r) => r.engine_id],
-  ['health', (r) => (!r.ready ? 'not-ready' : r.healthy ? 'ok' : 'FAILING')],
+  ['health', (r) => (!r.ready ? 'not-ready' : r.outlier?.ejected ? 'EJECTED' : r.healthy ? 'ok' : 'FAILING')],
   ['qps', (r) => num(r.requests.qps, 2)],
   ['in_flight', (r) => String(r.requests.in_flight)],
   ['finished', (r) => String(r.requests.finished)],

@@ -10,6 +10,8 @@ export interface StatsServiceOptions {
   scrapeIntervalSeconds: number;
   scrapeTimeoutMs?: number;
   fetch?: MetricsFetcher;
+  /** A scrape failed (see EngineScraperOptions.onFailure). */
+  onScrapeFailure?: (engineId: string, reason: string, reachable: boolean) => void;
   /** Monotonic milliseconds for request timing (default performance.now). */
   now?: () => number;
   /** Wall-clock milliseconds for scrape times (default Date.now). */
@@ -23,6 +25,9 @@ export interface EngineStatsView {
   waiting: number | null;
   kv_cache_usage: number | null;
   prefix_cache_hit_rate: number | null;
+  /** The engine's cumulative prefix-cache counters (vLLM: prompt tokens looked up, and found). */
+  prefix_cache_queries: number | null;
+  prefix_cache_hits: number | null;
   block_size: number | null;
   num_gpu_blocks: number | null;
   scraped_at: string | null;
@@ -49,6 +54,7 @@ export class StatsService implements EngineSignalView {
       now: this.wallNow,
       ...(options.scrapeTimeoutMs !== undefined ? { timeoutMs: options.scrapeTimeoutMs } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.onScrapeFailure ? { onFailure: options.onScrapeFailure } : {}),
     });
     // Metrics older than three intervals no longer describe the engine (a scrape round is stuck).
     this.maxAgeMs = 3 * intervalMs + 1000;
@@ -78,6 +84,8 @@ export class StatsService implements EngineSignalView {
       waiting: m?.waiting ?? null,
       kv_cache_usage: m?.kvUsage ?? null,
       prefix_cache_hit_rate: s?.prefixCacheHitRate ?? null,
+      prefix_cache_queries: m?.prefixCacheQueries ?? null,
+      prefix_cache_hits: m?.prefixCacheHits ?? null,
       block_size: m?.blockSize ?? null,
       num_gpu_blocks: m?.numGpuBlocks ?? null,
       scraped_at: s?.scrapedAt !== undefined ? new Date(s.scrapedAt).toISOString() : null,

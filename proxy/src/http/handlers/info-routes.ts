@@ -6,6 +6,9 @@ import type { Route } from '../route.js';
 import { VERSION } from '../../version.js';
 import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { EngineReport } from '../../stats/engine-report.js';
+import type { ModelCardCache } from '../../models/model-cards.js';
+import { listModels as mergeModelList } from '../../models/model-list.js';
+import type { EngineAvailability } from '../../routing/availability.js';
 
 export interface InfoRouteDeps {
   core: RoutingCore;
@@ -15,25 +18,20 @@ export interface InfoRouteDeps {
   /** Per-engine statistics and health (GET /stats, and the extra fields of GET /engines). */
   engineReport?: (engine: EngineEntry) => EngineReport;
   statsReport?: () => unknown;
+  /** The engines' own model cards; without them the router makes cards up. */
+  modelCards?: Pick<ModelCardCache, 'cards'>;
+  availability?: Pick<EngineAvailability, 'isRoutable'>;
 }
 
-/** GET /v1/models: every served model once, then each alias pointing at its model. */
+/** GET /v1/models: every served model once with its engines' card, then each alias (see listModels). */
 function listModels(deps: InfoRouteDeps) {
   const snapshot = deps.core.snapshot;
-  const created = Math.floor(deps.startedAt / 1000);
   if (!snapshot) return { object: 'list', data: [] };
-  const models = snapshot.models().map((id) => ({
-    id,
-    object: 'model',
-    created,
-    owned_by: 'vllm-router',
-    root: id,
-    parent: null,
-  }));
-  const aliases = Object.entries(snapshot.table.aliases)
-    .filter(([, target]) => snapshot.enginesServing(target).length > 0)
-    .map(([alias, target]) => ({ id: alias, object: 'model', created, owned_by: 'vllm-router', root: target, parent: target }));
-  return { object: 'list', data: [...models, ...aliases] };
+  return mergeModelList(snapshot, {
+    cardsOf: (id) => deps.modelCards?.cards(id) ?? [],
+    isRoutable: (engine, model) => deps.availability?.isRoutable(engine, model) ?? engine.ready,
+    created: Math.floor(deps.startedAt / 1000),
+  });
 }
 
 /** GET /engines: what the router routes to, in the reference's shape plus our fields. */
@@ -51,8 +49,11 @@ function listEngines(deps: InfoRouteDeps) {
       ready: e.ready,
       labels: e.labels,
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
+      ...(report?.out_of_routing !== undefined ? { out_of_routing: report.out_of_routing } : {}),
       in_flight: deps.core.load.get(e.id),
-      ...(report ? { health: report.health, stats: { requests: report.requests, engine: report.engine } } : {}),
+      ...(report
+        ? { health: report.health, ...(report.outlier ? { outlier: report.outlier } : {}), stats: { requests: report.requests, engine: report.engine } }
+        : {}),
     };
   });
 }
@@ -72,7 +73,7 @@ export function infoRoutes(deps: InfoRouteDeps): Route[] {
       path: '/health',
       handler: async (_req, res) => {
         const report = deps.health();
-        sendJson(res, report.status === 'healthy' ? 200 : 503, report);
+        sendJson(res, report.status === 'unhealthy' ? 503 : 200, report);
       },
     },
     { method: 'GET', path: '/version', handler: async (_req, res) => sendJson(res, 200, { version: VERSION }) },

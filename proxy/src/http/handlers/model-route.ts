@@ -19,7 +19,17 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   const raw = await readBody(req, deps.maxBodyBytes);
   const contentType = req.headers['content-type'];
   const json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
-  const name = json ? json.model : readMultipartField(raw, contentType, 'model');
+  let name = json ? json.model : readMultipartField(raw, contentType, 'model');
+  let defaulted = false;
+  if ((name === undefined || name === null || name === '') && json) {
+    // vLLM alone serves its one model to a request without one; so does the router when it routes exactly one.
+    const sole = deps.core.soleRoutableModel();
+    if (sole !== undefined) {
+      name = sole;
+      defaulted = true;
+      ctx.notes.modelDefaulted = true;
+    }
+  }
   if (typeof name !== 'string' || name === '') throw errors.missingModel();
   ctx.notes.requestedModel = name;
   let resolved: { model: string; alias?: string };
@@ -33,6 +43,7 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   }
   deps.metrics.incoming(name).inc();
   ctx.notes.model = resolved.model;
+  if (defaulted && json) return { body: Buffer.from(JSON.stringify({ ...json, model: resolved.model })), json: { ...json, model: resolved.model }, model: resolved.model };
   if (!resolved.alias) return { body: raw, json, model: resolved.model };
   const body = json
     ? Buffer.from(JSON.stringify({ ...json, model: resolved.model }))

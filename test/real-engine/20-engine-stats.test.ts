@@ -1,0 +1,143 @@
+/**
+ * What the router reads from a real vLLM's /metrics, checked against the engine's own numbers;
+ * prefix-aware routing following the engine's real prefix cache; a client that leaves aborting
+ * the engine's work.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import OpenAI from 'openai';
+import { eventually, getJson } from '../helpers/http.js';
+import { startRouter, type RunningRouter } from '../helpers/router.js';
+import { engineState } from './harness/engine-metrics.js';
+import { engine, routerLog } from './harness/pool.js';
+
+interface EngineView {
+  engine_id: string;
+  stats: {
+    engine: {
+      flavor: string;
+      running: number;
+      waiting: number;
+      kv_cache_usage: number;
+      prefix_cache_hits: number;
+      prefix_cache_queries: number;
+      block_size: number;
+      num_gpu_blocks: number;
+      stale: boolean;
+    };
+  };
+}
+
+/** About 500 tokens of the tiny model's tokenizer (trained on Python sources): several 128-token blocks. */
+const LONG_PROMPT = Array.from({ length: 18 }, (_, i) => `def handler_${i}(request, context):\n    return respond(request.path, status=${200 + i})\n`).join('');
+
+describe('engine stats from real vLLM metrics', () => {
+  let router: RunningRouter;
+  const view = async (id: string) => ((await getJson(`${router.url}/engines`)).json as EngineView[]).find((e) => e.engine_id === id)!.stats.engine;
+
+  beforeAll(async () => {
+    router = await startRouter(
+      { engines: [{ id: 'a', url: engine('a').url, models: ['tiny'] }, { id: 'b', url: engine('b').url, models: ['tiny'] }], routingLogic: 'prefixaware', logger: routerLog('stats') },
+      { engineStatsInterval: 1, firstByteTimeoutMs: 120_000 },
+    );
+  });
+
+  afterAll(async () => router?.close());
+
+  it('/engines shows what each engine\'s own /metrics says: running, waiting, KV use, prefix-cache hits and queries, block size and count', async () => {
+    for (const id of ['a', 'b']) {
+      const own = await engineState(engine(id).url);
+      await router.app.stats.scraper.scrapeAll();
+      const seen = await view(id);
+      expect(seen).toMatchObject({
+        flavor: 'vllm',
+        stale: false,
+        running: own.running,
+        waiting: own.waiting,
+        kv_cache_usage: own.kvUsage,
+        prefix_cache_hits: own.prefixHits,
+        prefix_cache_queries: own.prefixQueries,
+        block_size: own.blockSize,
+        num_gpu_blocks: own.numGpuBlocks,
+      });
+      expect(own.blockSize).toBe(128);
+      expect(own.numGpuBlocks).toBe(8192); // 1 GiB of KV cache
+    }
+  });
+
+  it('sees requests running and waiting at the engine while they are (max-num-seqs 4)', async () => {
+    const controller = new AbortController();
+    // Pinned to engine a, long answers: 4 run, 2 wait.
+    const url = `${router.url}/v1/completions?id=a`;
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tiny', prompt: `long ${i}`, max_tokens: 900, ignore_eos: true, stream: true }),
+        signal: controller.signal,
+      }).then(
+        // Keep reading: a client that stops would cut its request (the router aborts it at the engine).
+        async (r) => {
+          const reader = r.body?.getReader();
+          while (reader && !(await reader.read().catch(() => ({ done: true }))).done);
+        },
+        () => undefined,
+      ),
+    );
+    try {
+      await eventually(async () => (await engineState(engine('a').url)).waiting === 2, 60_000, 200);
+      const own = await engineState(engine('a').url);
+      await router.app.stats.scraper.scrapeAll();
+      const seen = await view('a');
+      const after = await engineState(engine('a').url);
+      expect(own).toMatchObject({ running: 4, waiting: 2 });
+      // Scraped between the two direct reads, with the same numbers (the requests are long).
+      expect(after).toMatchObject({ running: 4, waiting: 2 });
+      expect(seen).toMatchObject({ running: 4, waiting: 2 });
+      expect(seen.kv_cache_usage).toBeGreaterThan(0);
+      expect(seen.kv_cache_usage).toBe(own.kvUsage === after.kvUsage ? own.kvUsage : seen.kv_cache_usage);
+    } finally {
+      controller.abort();
+      await Promise.all(calls);
+    }
+    await eventually(async () => (await engineState(engine('a').url)).running === 0, 60_000, 200);
+  });
+
+  it('sends a repeated long prompt to one engine, whose prefix-cache hits rise while the other\'s stay', async () => {
+    const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    const before = await Promise.all([engineState(engine('a').url), engineState(engine('b').url)]);
+    const first = await client.completions.create({ model: 'tiny', prompt: LONG_PROMPT, max_tokens: 1 });
+    const promptTokens = first.usage!.prompt_tokens;
+    expect(promptTokens).toBeGreaterThan(3 * 128);
+    for (let i = 0; i < 3; i++) await client.completions.create({ model: 'tiny', prompt: LONG_PROMPT, max_tokens: 1 });
+    const after = await Promise.all([engineState(engine('a').url), engineState(engine('b').url)]);
+    const hits = after.map((s, i) => s.prefixHits! - before[i]!.prefixHits!);
+    const served = after.map((s, i) => s.succeeded - before[i]!.succeeded);
+    const owner = served[0] === 4 ? 0 : 1;
+    expect(served[owner]).toBe(4);
+    expect(served[1 - owner]).toBe(0);
+    // Each repeat finds every full block of the prompt cached (vLLM keeps the last token to compute).
+    const fullBlocks = Math.floor((promptTokens - 1) / 128);
+    expect(hits[owner]).toBe(3 * fullBlocks * 128);
+    expect(hits[1 - owner]).toBe(0);
+  });
+
+  it('aborts the engine\'s request when the client leaves: vLLM\'s running count falls at once', async () => {
+    const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    const before = await engineState(engine('b').url);
+    const controller = new AbortController();
+    const stream = await client.completions.create(
+      { model: 'tiny', prompt: 'while True:', max_tokens: 900, stream: true, ignore_eos: true } as OpenAI.CompletionCreateParamsStreaming,
+      { signal: controller.signal, query: { id: 'b' } },
+    );
+    const reader = stream[Symbol.asyncIterator]();
+    await reader.next();
+    expect((await engineState(engine('b').url)).running).toBe(1);
+    const abortedAt = Date.now();
+    controller.abort();
+    await reader.next().catch(() => undefined);
+    await eventually(async () => (await engineState(engine('b').url)).running === 0, 10_000, 50);
+    expect(Date.now() - abortedAt).toBeLessThan(10_000);
+    // Cut, not finished: vLLM counts no success for it.
+    expect((await engineState(engine('b').url)).succeeded).toBe(before.succeeded);
+  });
+});
