@@ -50,6 +50,7 @@ function listEngines(deps: InfoRouteDeps) {
       backend_kind: e.backendKind,
       ready: e.ready,
       labels: e.labels,
+      ...(e.role ? { role: e.role } : {}),
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
       in_flight: deps.core.load.get(e.id),
       ...(report ? { health: report.health, stats: { requests: report.requests, engine: report.engine } } : {}),
