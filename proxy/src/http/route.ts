@@ -22,6 +22,8 @@ export interface AccessNotes {
   /** The name the client sent, for the log when it could not be resolved. */
   requestedModel?: string;
   engine?: string;
+  /** Disaggregated prefill: the engine that computed the prompt (`engine` is the decode engine). */
+  prefillEngine?: string;
   streamed?: boolean;
   retries?: number;
   /** Stable error code when the request failed. */

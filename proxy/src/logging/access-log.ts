@@ -8,6 +8,8 @@ export interface AccessEntry {
   path: string;
   model: string | undefined;
   engine: string | undefined;
+  /** Disaggregated prefill: the prefill engine (engine is then the decode engine). */
+  prefillEngine: string | undefined;
   status: number;
   latencyMs: number;
   streamed: boolean;
@@ -32,6 +34,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
         path: e.path,
         model: e.model,
         engine: e.engine,
+        ...(e.prefillEngine ? { prefill_engine: e.prefillEngine } : {}),
         status: e.status,
         latency_ms: e.latencyMs,
         streamed: e.streamed,
@@ -43,6 +46,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
     if (!logger.isInfoEnabled()) return;
     let line = `request id=${e.id} method=${e.method} path=${e.path}`;
     if (e.model !== undefined) line += ` model=${e.model}`;
+    if (e.prefillEngine !== undefined) line += ` prefill=${e.prefillEngine}`;
     if (e.engine !== undefined) line += ` engine=${e.engine}`;
     line += ` status=${e.status} latency_ms=${e.latencyMs} streamed=${e.streamed}`;
     if (e.retries) line += ` retries=${e.retries}`;
