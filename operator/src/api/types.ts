@@ -1,16 +1,8 @@
 import type { V1EnvVar, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
-import type { BackendKind, EngineRole, ModelType, PrefixParams } from '@vllm-router/common/routing-table';
+import { ROUTING_LOGICS, type BackendKind, type EngineRole, type ModelType, type PrefixParams } from '@vllm-router/common/routing-table';
 
-/** The routing logics a VLLMRouter may name (the CRD's enum). */
-export const ROUTER_LOGICS = [
-  'roundrobin',
-  'session',
-  'leastload',
-  'prefixaware',
-  'kvaware',
-  'disaggregated_prefill',
-  'disaggregated_prefill_orchestrated',
-] as const;
+/** The routing logics a VLLMRouter may name (the CRD's enum): every logic of the routing-table contract. */
+export const ROUTER_LOGICS = ROUTING_LOGICS;
 export type RouterLogic = (typeof ROUTER_LOGICS)[number];
 
 export type ModelSource = 'api' | 'label' | 'annotation';
