@@ -12,7 +12,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # step NAME COMMAND: runs COMMAND, prints how long it took, or one line naming NAME when it fails.
 step = bash scripts/make-step.sh
 
-.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator demo-cluster operator-local cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator bench-disagg demo-cluster operator-local cluster-build cluster-up cluster-down clean
 
 all: build
 
@@ -58,6 +58,9 @@ bench-batch: build
 
 bench-operator: build
 	node bench/dist/operator-latency/run.js
+
+bench-disagg: build
+	node bench/dist/disagg/run.js
 
 # The Kubernetes path for a person to watch: local cluster, CRD, operator, simulated engine pods,
 # a VLLMRouter, requests through the proxy in ConfigMap mode, `kubectl get vllmrouters`.

@@ -4,53 +4,38 @@
  * sends {type:'ready', engines}, answers {type:'stats'} with each sim's counters, exits on disconnect.
  * Usage: engines-child.js '<EngineFleetConfig JSON>'
  */
-import { startEngineSim, type EngineSim } from '@vllm-router/test/dist/sim/index.js';
-import type { EngineFleetConfig, EngineStatsMessage, FleetMessage } from './fleet-types.js';
+import { serveSimulators } from '../common/sim-child.js';
+import type { EngineFleetConfig, EngineStatsMessage } from './fleet-types.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as EngineFleetConfig;
-const send = (m: FleetMessage) => process.send?.(m);
-process.on('disconnect', () => process.exit(0));
 
-const sims: EngineSim[] = [];
-try {
-  for (let i = 0; i < config.engines; i++) {
-    sims.push(
-      await startEngineSim({
-        engineId: `engine-${i}`,
-        host: `127.0.0.${i + 2}`,
-        models: [config.model],
-        maxNumSeqs: config.maxNumSeqs,
-        prefillMsPerToken: config.prefillMsPerToken,
-        tokenDelayMs: config.tokenDelayMs,
-        numGpuBlocks: config.numGpuBlocks,
-        blockSize: config.blockSize,
-        outputTokens: config.outputTokens,
-        seed: i + 1,
-      }),
-    );
-  }
-  send({ type: 'ready', engines: sims.map((s) => ({ id: s.engineId, url: s.url })) });
-} catch (err) {
-  send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-  process.exit(1);
-}
-
-process.on('message', (m: unknown) => {
-  if ((m as { type?: string }).type !== 'stats') return;
-  const engines: EngineStatsMessage[] = sims.map((s) => {
-    const st = s.stats;
-    const samples = st.ttfts;
-    const mean = (f: (x: (typeof samples)[number]) => number) => (samples.length ? samples.reduce((a, x) => a + f(x), 0) / samples.length : 0);
-    return {
-      id: s.engineId,
-      requests: st.requests['/v1/chat/completions'] ?? 0,
-      prefixCacheHits: st.prefixCacheHits,
-      prefixCacheQueries: st.prefixCacheQueries,
-      evictedBlocks: st.evictedBlocks,
-      maxQueueLength: st.maxQueueLength,
-      meanQueueMs: mean((x) => x.queueMs),
-      meanPrefillMs: mean((x) => x.prefillMs),
-    };
-  });
-  send({ type: 'stats', engines });
-});
+await serveSimulators(
+  Array.from({ length: config.engines }, (_, i) => ({
+    engineId: `engine-${i}`,
+    host: `127.0.0.${i + 2}`,
+    models: [config.model],
+    maxNumSeqs: config.maxNumSeqs,
+    prefillMsPerToken: config.prefillMsPerToken,
+    tokenDelayMs: config.tokenDelayMs,
+    numGpuBlocks: config.numGpuBlocks,
+    blockSize: config.blockSize,
+    outputTokens: config.outputTokens,
+    seed: i + 1,
+  })),
+  (sims) =>
+    sims.map((s): EngineStatsMessage => {
+      const st = s.stats;
+      const samples = st.ttfts;
+      const mean = (f: (x: (typeof samples)[number]) => number) => (samples.length ? samples.reduce((a, x) => a + f(x), 0) / samples.length : 0);
+      return {
+        id: s.engineId,
+        requests: st.requests['/v1/chat/completions'] ?? 0,
+        prefixCacheHits: st.prefixCacheHits,
+        prefixCacheQueries: st.prefixCacheQueries,
+        evictedBlocks: st.evictedBlocks,
+        maxQueueLength: st.maxQueueLength,
+        meanQueueMs: mean((x) => x.queueMs),
+        meanPrefillMs: mean((x) => x.prefillMs),
+      };
+    }),
+);

@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import { createServer } from 'node:net';
 /** Small fetch wrappers for tests that need raw HTTP (status codes, headers, exact bodies). */
 
 export interface RawResponse {
@@ -58,4 +59,13 @@ export function openAIError(code: string): unknown {
       code,
     },
   };
+}
+
+/** A port on 127.0.0.9 where nothing listens: connections to it are refused. */
+export async function deadUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.9', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((r) => probe.close(() => r()));
+  return `http://127.0.0.9:${port}`;
 }

@@ -1,5 +1,5 @@
 import { RouterApp, ProxyMetrics, type RouterAppSettings } from '@vllm-router/proxy';
-import { silentLogger, finalizeTable, type BackendKind, type EngineEntry, type Logger, type ModelType, type RoutingLogic, type RoutingTable, type RoutingTableDraft } from '@vllm-router/common';
+import { silentLogger, finalizeTable, type BackendKind, type EngineEntry, type EngineRole, type Logger, type ModelType, type RoutingLogic, type RoutingTable, type RoutingTableDraft } from '@vllm-router/common';
 
 /** An engine for a test table: a running simulator (or any URL) and what it serves. */
 export interface TestEngine {
@@ -8,6 +8,8 @@ export interface TestEngine {
   id?: string;
   backendKind?: BackendKind;
   ready?: boolean;
+  /** Disaggregated prefill: the engine's role. */
+  role?: EngineRole;
 }
 
 export interface TableSpec {
@@ -29,6 +31,7 @@ export function tableOf(spec: TableSpec): RoutingTable {
     backendKind: e.backendKind ?? 'vllm',
     labels: {},
     ready: e.ready ?? true,
+    ...(e.role ? { role: e.role } : {}),
   }));
   const draft: RoutingTableDraft = {
     source: 'static',

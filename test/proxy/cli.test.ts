@@ -33,7 +33,7 @@ describe('the vllm-router program', () => {
   });
 
   it('says "not yet" for features this build lacks instead of silently ignoring them', async () => {
-    const r = await runRouterCli(['--service-discovery', 'static', '--static-backends', a.url, '--static-models', 'm1', '--routing-logic', 'disaggregated_prefill']);
+    const r = await runRouterCli(['--service-discovery', 'k8s', '--k8s-service-discovery-type', 'service-name', '--routing-logic', 'roundrobin']);
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/not yet available/);
   });

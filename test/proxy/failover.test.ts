@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
-import { createServer, type Server } from 'node:net';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
-import { eventually, openAIError, postJson } from '../helpers/http.js';
+import { deadUrl, eventually, openAIError, postJson } from '../helpers/http.js';
 import { startRouter, type RunningRouter } from '../helpers/router.js';
-
-/** A port on 127.0.0.9 where nothing listens: connections are refused. */
-async function deadUrl(): Promise<string> {
-  const probe: Server = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.9', r));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((r) => probe.close(() => r()));
-  return `http://127.0.0.9:${port}`;
-}
 
 describe('failover and timeouts', () => {
   let twin: EngineSim;

@@ -25,6 +25,12 @@ export function simArgs(argv: string[]) {
       'prefill-ms-per-token': { type: 'number', default: 0, describe: 'Prefill time per uncached prompt token' },
       'metrics-flavor': { choices: ['vllm', 'sglang'] as const, default: 'vllm' as const, describe: 'Metric names on /metrics' },
       seed: { type: 'number', default: 1, describe: 'Seed for error injection and random output lengths' },
+      'max-num-batched-tokens': { type: 'number', describe: 'Run shared engine steps with chunked prefill of at most this many tokens per step (vLLM\'s --max-num-batched-tokens); unset: per-request timing' },
+      role: { choices: ['prefill', 'decode'] as const, describe: 'Disaggregated prefill role (unset: an ordinary engine)' },
+      'kv-connector': { choices: ['nixl', 'lmcache'] as const, describe: 'How KV moves: nixl (kv_transfer_params, pulled once; the default) or lmcache (decode looks blocks up in --kv-peers)' },
+      'kv-peers': { type: 'string', array: true, describe: 'LMCache mode: prefill engine URLs a decode engine looks blocks up in (repeatable or comma list)' },
+      'kv-lease-ms': { type: 'number', describe: 'How long a prefill engine keeps blocks no decode engine pulled (default 30000)' },
+      'kv-transfer-ms-per-token': { type: 'number', describe: 'Time a decode engine spends receiving each prompt token\'s KV cache (default 0)' },
     })
     .check((a) => {
       if ((a['output-tokens-min'] === undefined) !== (a['output-tokens-max'] === undefined)) {
@@ -60,6 +66,12 @@ export function toSimOptions(a: ParsedSimArgs): EngineSimOptions {
     prefillMsPerToken: a['prefill-ms-per-token'],
     metricsFlavor: a['metrics-flavor'],
     seed: a.seed,
+    ...(a['max-num-batched-tokens'] !== undefined ? { maxNumBatchedTokens: a['max-num-batched-tokens'] } : {}),
+    ...(a.role ? { role: a.role } : {}),
+    ...(a['kv-connector'] ? { kvConnector: a['kv-connector'] } : {}),
+    ...(a['kv-peers'] ? { kvPeers: a['kv-peers'].flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p.length > 0) } : {}),
+    ...(a['kv-lease-ms'] !== undefined ? { kvLeaseMs: a['kv-lease-ms'] } : {}),
+    ...(a['kv-transfer-ms-per-token'] !== undefined ? { kvTransferMsPerToken: a['kv-transfer-ms-per-token'] } : {}),
   };
 }
 

@@ -40,8 +40,14 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
     finishReason: plan.finishReason,
     arrivedAt: ex.arrivedAt,
   };
+  // Disaggregated roles: a decode engine brings the prompt's KV cache in first (or refuses the
+  // request, before any response header); a prefill engine may keep its blocks for a decode engine.
+  const preloaded = await engine.kv.preload(body, request, ex.signal);
+  if (preloaded > 0) request.preloadedTokens = preloaded;
+  const handover: { params?: Record<string, unknown> } = {};
+  if (engine.kv.exportsFor(body)) request.keepKv = (release) => (handover.params = engine.kv.export(promptTokens, release));
   if (stream) await streamCompletion(ex, engine, meta, request, plan);
-  else await respondCompletion(ex, engine, meta, request, plan);
+  else await respondCompletion(ex, engine, meta, request, plan, handover);
 }
 
 async function streamCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {
@@ -64,12 +70,18 @@ async function streamCompletion(ex: Exchange, engine: EngineContext, meta: Compl
   sse.end();
 }
 
-async function respondCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {
+async function respondCompletion(
+  ex: Exchange,
+  engine: EngineContext,
+  meta: CompletionMeta,
+  request: GenerationRequest,
+  plan: OutputPlan,
+  handover: { params?: Record<string, unknown> },
+): Promise<void> {
   let text = '';
   const sample = await engine.serving.generate(request, (_index, token) => (text += token), ex.signal);
-  const payload = JSON.stringify(
-    completionResponse(meta, text, plan.finishReason, usage(request.promptTokens, plan.tokens, sample.cachedTokens)),
-  );
+  const response = completionResponse(meta, text, plan.finishReason, usage(request.promptTokens, plan.tokens, sample.cachedTokens));
+  const payload = JSON.stringify(handover.params ? { ...response, kv_transfer_params: handover.params } : response);
   ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   if (engine.failure().resetMidStream === null) {
     ex.res.end(payload);

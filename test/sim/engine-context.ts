@@ -1,3 +1,4 @@
+import type { KvTransfer } from './kv-transfer.js';
 import type { FailureInjection } from './options.js';
 import type { ServingModel } from './serving-model.js';
 
@@ -6,6 +7,8 @@ export interface EngineContext {
   readonly engineId: string;
   readonly models: readonly string[];
   readonly serving: ServingModel;
+  /** KV cache moving between prefill and decode engines (disaggregated roles). */
+  readonly kv: KvTransfer;
   readonly embeddingDimensions: number;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */

@@ -1,4 +1,5 @@
 import type { MetricsFlavor } from './metrics.js';
+import { resolvePdOptions, type PdSimOptions, type ResolvedPdSimOptions } from './pd-options.js';
 
 export type { MetricsFlavor };
 
@@ -16,7 +17,7 @@ export interface FailureInjection {
   unhealthy: boolean;
 }
 
-export interface EngineSimOptions extends Partial<FailureInjection> {
+export interface EngineSimOptions extends Partial<FailureInjection>, PdSimOptions {
   /** Default: `<host>:<port>` once listening. */
   engineId?: string;
   /** Served model names; the first is the default and labels /metrics. Default ['sim-model']. */
@@ -63,6 +64,8 @@ export interface ResolvedSimOptions {
   seed: number;
   embeddingDimensions: number;
   failure: FailureInjection;
+  /** Disaggregated prefill role, KV transfer and chunked prefill. */
+  pd: ResolvedPdSimOptions;
 }
 
 export function resolveOptions(o: EngineSimOptions): ResolvedSimOptions {
@@ -85,6 +88,7 @@ export function resolveOptions(o: EngineSimOptions): ResolvedSimOptions {
       { errorRate: 0, hang: false, resetBeforeResponse: false, resetMidStream: null, unhealthy: false },
       o,
     ),
+    pd: resolvePdOptions(o),
   };
   validate(resolved);
   return resolved;

@@ -55,6 +55,9 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     '/v1/completions': { method: 'POST', inference: true, handle: (ex, body) => handleCompletion('text', ex, body, engine) },
     '/v1/embeddings': { method: 'POST', inference: true, handle: (ex, body) => handleEmbeddings(ex, body, engine) },
   };
+  // The simulated KV connector's side channel between prefill and decode engines.
+  routes['/kv/pull'] = { method: 'POST', inference: false, handle: (ex, body) => sendJson(ex.res, 200, engine.kv.handlePull(body)) };
+  routes['/kv/lookup'] = { method: 'POST', inference: false, handle: (ex, body) => sendJson(ex.res, 200, engine.kv.handleLookup(body)) };
   // vLLM serves rerank and score under several paths.
   const rerank: Route = { method: 'POST', inference: true, handle: (ex, body) => handleRerank(ex, body, engine) };
   const score: Route = { method: 'POST', inference: true, handle: (ex, body) => handleScore(ex, body, engine) };
@@ -99,7 +102,7 @@ async function serve(ex: Exchange, routes: Record<string, Route>, deps: HandlerD
   const route = routes[ex.path];
   if (!route) throw simErrors.notFound(ex.path);
   if (req.method !== route.method) throw simErrors.methodNotAllowed(req.method ?? '', ex.path);
-  if (!route.inference) return route.handle(ex, {});
+  if (!route.inference) return route.handle(ex, 'value' in parsed && isRecord(parsed.value) ? parsed.value : {});
 
   const failure = deps.engine.failure();
   if (failure.resetBeforeResponse) return ex.cut();

@@ -5,6 +5,8 @@ import { HttpStats, type HttpStatsSnapshot } from './http-stats.js';
 import { mergeFailure, resolveOptions, type EngineSimOptions, type FailureInjection } from './options.js';
 import { randomInt, seededRandom } from './random.js';
 import { createRequestHandler } from './request-handler.js';
+import { ChunkedPrefillServingModel } from './chunked-prefill.js';
+import { KvTransfer } from './kv-transfer.js';
 import { ServingModel, type ServingSnapshot } from './serving-model.js';
 
 /** Everything a test or benchmark can read back from a running sim. */
@@ -42,12 +44,21 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
   let closing: Promise<void> | null = null;
   let ids = 0;
   const lengthRandom = seededRandom(o.seed);
-  const serving = new ServingModel(o);
+  const serving = o.pd.maxNumBatchedTokens === null ? new ServingModel(o) : new ChunkedPrefillServingModel(o, o.pd.maxNumBatchedTokens);
+  const kv = new KvTransfer({
+    engineId,
+    host: o.host,
+    port,
+    blockSize: o.blockSize,
+    pd: o.pd,
+    cachedPrefixBlocks: (hashes) => serving.pool.cachedPrefixBlocks(hashes),
+  });
   const httpStats = new HttpStats();
   const engine: EngineContext = {
     engineId,
     models: o.models,
     serving,
+    kv,
     embeddingDimensions: o.embeddingDimensions,
     failure: () => failure,
     sampleOutputTokens: () => (o.outputTokensRange ? randomInt(lengthRandom, ...o.outputTokensRange) : o.outputTokens),
@@ -79,6 +90,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
+        kv.close();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });

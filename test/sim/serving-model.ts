@@ -1,7 +1,7 @@
 import { promptBlockHashes } from './block-hashes.js';
 import { pushBounded } from './bounded-list.js';
 import { E2E_BUCKETS_SECONDS, Histogram, TTFT_BUCKETS_SECONDS } from './histogram.js';
-import { KvBlockPool } from './kv-block-pool.js';
+import { KvBlockPool, type KvAllocation } from './kv-block-pool.js';
 import { FifoScheduler } from './scheduler.js';
 import { sleepUntil } from './sleep.js';
 import { outputToken } from './tokens.js';
@@ -24,6 +24,23 @@ export interface GenerationRequest {
   finishReason: Exclude<FinishReason, 'abort'>;
   /** performance.now() when the request arrived; queue wait and TTFT count from here. */
   arrivedAt: number;
+  /** Prompt tokens whose KV cache came from another engine (disaggregated decode): not computed here. */
+  preloadedTokens?: number;
+  /**
+   * Keep the request's KV blocks after it ends (a prefill engine holding them for a remote decode):
+   * called at the end with the function that frees them.
+   */
+  keepKv?: (release: () => void) => void;
+}
+
+/** What admission gave a request: its KV allocation, and how much of the prompt needs no computing. */
+export interface Admission {
+  alloc: KvAllocation;
+  /** Prompt tokens found in the local prefix cache. */
+  cachedTokens: number;
+  /** Prompt tokens not computed here: cached locally or preloaded from another engine. */
+  skippedTokens: number;
+  queueMs: number;
 }
 
 /** Per-request timing, kept (bounded) in stats so benchmarks can check the router's effect on TTFT. */
@@ -31,6 +48,8 @@ export interface TtftSample {
   model: string;
   promptTokens: number;
   cachedTokens: number;
+  /** Prompt tokens whose KV cache arrived from another engine. */
+  transferredTokens: number;
   queueMs: number;
   prefillMs: number;
   ttftMs: number;
@@ -60,7 +79,8 @@ const TIMER_SLACK_MS = 1;
 /**
  * One engine's serving loop, per request: wait for a slot (FIFO, maxNumSeqs), look up the prompt's cached
  * prefix, prefill the uncached tokens (prefillMsPerToken each), emit the first token (TTFT = queue wait +
- * prefill), then one token every tokenDelayMs. Requests do not slow each other down beyond the slot limit.
+ * prefill), then one token every tokenDelayMs. Requests do not slow each other down beyond the slot limit;
+ * ChunkedPrefillServingModel (chunked-prefill.ts) replaces the timing with shared engine steps.
  */
 export class ServingModel {
   readonly scheduler: FifoScheduler;
@@ -74,7 +94,7 @@ export class ServingModel {
   private readonly finished: Record<FinishReason, number> = { stop: 0, length: 0, abort: 0 };
   private readonly ttfts: TtftSample[] = [];
 
-  constructor(private readonly config: ServingConfig) {
+  constructor(protected readonly config: ServingConfig) {
     this.scheduler = new FifoScheduler(config.maxNumSeqs);
     this.pool = new KvBlockPool(config.blockSize, config.numGpuBlocks);
   }
@@ -87,55 +107,83 @@ export class ServingModel {
       this.finished.abort++;
       throw err;
     }
-    const hashes = promptBlockHashes(request.model, request.prompt, request.promptTokens, this.config.blockSize);
-    const alloc = this.pool.admit(hashes, request.promptTokens);
+    const admission = this.admit(request);
+    let kept = false;
     try {
-      const queueMs = performance.now() - request.arrivedAt;
-      this.prefixCacheQueries += request.promptTokens;
-      this.prefixCacheHits += alloc.cachedTokens;
-      this.promptTokens += request.promptTokens;
-      const prefillMs = (request.promptTokens - alloc.cachedTokens) * this.config.prefillMsPerToken;
-      await sleepUntil(performance.now() + prefillMs, signal);
-      this.pool.commitPrompt(alloc);
-
-      // Prefill yields the first token; decode yields the rest, one per tokenDelayMs.
-      const firstAt = performance.now();
-      const sample: TtftSample = {
-        model: request.model,
-        promptTokens: request.promptTokens,
-        cachedTokens: alloc.cachedTokens,
-        queueMs,
-        prefillMs,
-        ttftMs: firstAt - request.arrivedAt,
-      };
-      this.ttftHistogram.observe(sample.ttftMs / 1000);
-      pushBounded(this.ttfts, sample, TTFT_SAMPLES_LIMIT);
-      const delay = this.config.tokenDelayMs;
-      let due = firstAt;
-      let emittedAt = firstAt;
-      for (let i = 0; i < request.outputTokens; i++) {
-        if (i > 0) {
-          // Stay on the tokenDelayMs grid despite timer overshoot, but after a stall (busy event loop) shift
-          // later tokens as a slow engine step would, instead of bursting them out to catch up.
-          due = Math.max(due + delay, emittedAt + delay - TIMER_SLACK_MS);
-          await sleepUntil(due, signal);
-        }
-        signal.throwIfAborted();
-        emittedAt = performance.now();
-        onToken(i, outputToken(i));
-        this.generationTokens++;
-        this.pool.grow(alloc, request.promptTokens + i + 1);
-      }
+      const sample = await this.run(request, admission, onToken, signal);
       this.finished[request.finishReason]++;
       this.e2eHistogram.observe((performance.now() - request.arrivedAt) / 1000);
+      if (request.keepKv) {
+        kept = true;
+        request.keepKv(() => this.pool.release(admission.alloc));
+      }
       return sample;
     } catch (err) {
       if (signal.aborted) this.finished.abort++;
       throw err;
     } finally {
-      this.pool.release(alloc);
+      if (!kept) this.pool.release(admission.alloc);
       this.scheduler.release();
     }
+  }
+
+  /** Take KV blocks for the prompt; at least one prompt token is always computed, as in vLLM. */
+  private admit(request: GenerationRequest): Admission {
+    const hashes = promptBlockHashes(request.model, request.prompt, request.promptTokens, this.config.blockSize);
+    const alloc = this.pool.admit(hashes, request.promptTokens);
+    this.prefixCacheQueries += request.promptTokens;
+    this.prefixCacheHits += alloc.cachedTokens;
+    this.promptTokens += request.promptTokens;
+    const preloaded = Math.min(request.preloadedTokens ?? 0, Math.max(0, request.promptTokens - 1));
+    return { alloc, cachedTokens: alloc.cachedTokens, skippedTokens: Math.max(alloc.cachedTokens, preloaded), queueMs: performance.now() - request.arrivedAt };
+  }
+
+  /** The request's timing from admission to its last token: prefill, then one token per tokenDelayMs. */
+  protected async run(request: GenerationRequest, admission: Admission, onToken: TokenSink, signal: AbortSignal): Promise<TtftSample> {
+    const prefillMs = (request.promptTokens - admission.skippedTokens) * this.config.prefillMsPerToken;
+    await sleepUntil(performance.now() + prefillMs, signal);
+    // Prefill yields the first token; decode yields the rest, one per tokenDelayMs.
+    const sample = this.prefilled(request, admission, prefillMs);
+    const firstAt = performance.now();
+    const delay = this.config.tokenDelayMs;
+    let due = firstAt;
+    let emittedAt = firstAt;
+    for (let i = 0; i < request.outputTokens; i++) {
+      if (i > 0) {
+        // Stay on the tokenDelayMs grid despite timer overshoot, but after a stall (busy event loop) shift
+        // later tokens as a slow engine step would, instead of bursting them out to catch up.
+        due = Math.max(due + delay, emittedAt + delay - TIMER_SLACK_MS);
+        await sleepUntil(due, signal);
+      }
+      signal.throwIfAborted();
+      emittedAt = performance.now();
+      this.emit(request, admission, i, onToken);
+    }
+    return sample;
+  }
+
+  /** The prompt is computed: its blocks become reusable, and the first token is due now. */
+  protected prefilled(request: GenerationRequest, admission: Admission, prefillMs: number): TtftSample {
+    this.pool.commitPrompt(admission.alloc);
+    const sample: TtftSample = {
+      model: request.model,
+      promptTokens: request.promptTokens,
+      cachedTokens: admission.cachedTokens,
+      transferredTokens: admission.skippedTokens - admission.cachedTokens,
+      queueMs: admission.queueMs,
+      prefillMs,
+      ttftMs: performance.now() - request.arrivedAt,
+    };
+    this.ttftHistogram.observe(sample.ttftMs / 1000);
+    pushBounded(this.ttfts, sample, TTFT_SAMPLES_LIMIT);
+    return sample;
+  }
+
+  /** Output token `index` leaves the engine; the sequence may grow into a new KV block. */
+  protected emit(request: GenerationRequest, admission: Admission, index: number, onToken: TokenSink): void {
+    onToken(index, outputToken(index));
+    this.generationTokens++;
+    this.pool.grow(admission.alloc, request.promptTokens + index + 1);
   }
 
   snapshot(): ServingSnapshot {

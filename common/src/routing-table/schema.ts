@@ -24,8 +24,11 @@ export const MODEL_TYPES = [
 export type ModelType = (typeof MODEL_TYPES)[number];
 
 /**
- * Routing logic names. The first five are the reference router's; `leastload` is ours.
- * `kvaware` is served by our best load-and-cache scorer (see the README).
+ * Routing logic names, the reference router's but `leastload` (ours). `kvaware` is served by our
+ * best load-and-cache scorer (see the README). The two disaggregated modes send each chat or
+ * completion request to a prefill engine, then to a decode engine: `disaggregated_prefill` leaves
+ * the KV cache to LMCache between them, `disaggregated_prefill_orchestrated` hands vLLM's
+ * `kv_transfer_params` from the prefill answer to the decode request.
  */
 export const ROUTING_LOGICS = [
   'roundrobin',
@@ -34,8 +37,21 @@ export const ROUTING_LOGICS = [
   'prefixaware',
   'kvaware',
   'disaggregated_prefill',
+  'disaggregated_prefill_orchestrated',
 ] as const;
 export type RoutingLogic = (typeof ROUTING_LOGICS)[number];
+
+/** The routing logics that split a request between a prefill engine and a decode engine. */
+export const DISAGGREGATED_LOGICS = ['disaggregated_prefill', 'disaggregated_prefill_orchestrated'] as const satisfies readonly RoutingLogic[];
+export type DisaggregatedLogic = (typeof DISAGGREGATED_LOGICS)[number];
+
+export function isDisaggregated(logic: RoutingLogic): logic is DisaggregatedLogic {
+  return (DISAGGREGATED_LOGICS as readonly string[]).includes(logic);
+}
+
+/** What an engine does under disaggregated prefill: computes prompts, or generates from their KV cache. */
+export const ENGINE_ROLES = ['prefill', 'decode'] as const;
+export type EngineRole = (typeof ENGINE_ROLES)[number];
 
 export const TABLE_SOURCES = ['static', 'dynamic-config', 'k8s', 'configmap', 'file'] as const;
 export type TableSource = (typeof TABLE_SOURCES)[number];
@@ -51,6 +67,12 @@ export interface EngineEntry {
   labels: Record<string, string>;
   /** Only ready engines are routed to. */
   ready: boolean;
+  /**
+   * Prefill or decode engine, for the disaggregated routing logics (the other logics show it but
+   * route to every engine). Absent: an ordinary engine, which the disaggregated logics use for
+   * neither leg.
+   */
+  role?: EngineRole;
 }
 
 /** Parameters of the cache-aware policy; every field has a default (see DEFAULT_PREFIX_PARAMS). */

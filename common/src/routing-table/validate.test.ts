@@ -74,6 +74,19 @@ describe('routing table validator', () => {
     expect(!result.ok && result.issues[0]).toMatchObject({ path: 'sessionKey' });
   });
 
+  it('carries an engine role, which changes the revision, and refuses a role it does not know', () => {
+    const roles = draft();
+    roles.routingLogic = 'disaggregated_prefill_orchestrated';
+    roles.engines[0]!.role = 'prefill';
+    roles.engines[1]!.role = 'decode';
+    const table = finalizeTable(roles);
+    expect(validateRoutingTable(JSON.parse(JSON.stringify(table)))).toEqual({ ok: true, table });
+    expect(computeRevision(roles)).not.toBe(computeRevision({ ...roles, engines: [roles.engines[0]!, { ...roles.engines[1]!, role: 'prefill' }] }));
+    const bad = { ...table, engines: [{ ...table.engines[0], role: 'both' }] };
+    const result = validateRoutingTable(bad);
+    expect(!result.ok && result.issues).toEqual([{ path: 'engines[0].role', value: 'both', reason: 'must be one of prefill, decode when present' }]);
+  });
+
   it('refuses a value that is not an object', () => {
     expect(validateRoutingTable('[]')).toMatchObject({ ok: false, issues: [{ path: '' }] });
     expect(validateRoutingTable(null).ok).toBe(false);

@@ -1,5 +1,6 @@
 import {
   BACKEND_KINDS,
+  ENGINE_ROLES,
   MODEL_TYPES,
   ROUTING_LOGICS,
   ROUTING_TABLE_VERSION,
@@ -65,6 +66,8 @@ function validateEngine(e: unknown, i: number, issues: TableIssue[], seenIds: Se
     issues.push({ path: `${at}.backendKind`, value: e.backendKind, reason: `must be one of ${BACKEND_KINDS.join(', ')}` });
   if (!isStringMap(e.labels)) issues.push({ path: `${at}.labels`, value: e.labels, reason: 'must be an object of strings' });
   if (typeof e.ready !== 'boolean') issues.push({ path: `${at}.ready`, value: e.ready, reason: 'must be a boolean' });
+  if (e.role !== undefined && !oneOf(ENGINE_ROLES, e.role))
+    issues.push({ path: `${at}.role`, value: e.role, reason: `must be one of ${ENGINE_ROLES.join(', ')} when present` });
 }
 
 function validatePrefix(p: unknown, issues: TableIssue[]): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
-import { BACKEND_KINDS, DEFAULT_PREFIX_PARAMS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
+import { BACKEND_KINDS, DEFAULT_PREFIX_PARAMS, ENGINE_ROLES, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
 import { GROUP, KIND, PLURAL, API_VERSION_NAME } from './constants.js';
 import { ROUTER_LOGICS } from './types.js';
 
@@ -39,6 +39,11 @@ describe('the VLLMRouter CRD', () => {
     for (const logic of ROUTER_LOGICS) expect(ROUTING_LOGICS).toContain(logic);
   });
 
+  it('uses the contract’s engine roles for static backends and status', () => {
+    expect(at('spec', 'staticBackends', '[]', 'role').enum).toEqual([...ENGINE_ROLES]);
+    expect(at('status', 'endpoints', '[]', 'role').enum).toEqual([...ENGINE_ROLES]);
+  });
+
   it('uses the contract’s backend kinds, model types and prefix settings', () => {
     expect(at('spec', 'engines', 'backendKind').enum).toEqual([...BACKEND_KINDS]);
     expect(at('spec', 'staticBackends', '[]', 'backendKind').enum).toEqual([...BACKEND_KINDS]);
@@ -52,6 +57,6 @@ describe('the VLLMRouter CRD', () => {
       const m = /^\.status\.(\w+)/.exec(column.jsonPath);
       if (m) expect(Object.keys(status)).toContain(m[1]);
     }
-    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Logic', 'Engines', 'Models', 'Proxy', 'URL', 'Ready', 'Age']);
+    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Logic', 'Engines', 'Prefill', 'Decode', 'Models', 'Proxy', 'URL', 'Ready', 'Age']);
   });
 });

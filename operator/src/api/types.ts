@@ -1,8 +1,8 @@
 import type { V1EnvVar, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
-import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/common/routing-table';
+import { ROUTING_LOGICS, type BackendKind, type EngineRole, type ModelType, type PrefixParams } from '@vllm-router/common/routing-table';
 
-/** The routing logics a VLLMRouter may name (the CRD's enum). */
-export const ROUTER_LOGICS = ['roundrobin', 'session', 'leastload', 'prefixaware', 'kvaware'] as const;
+/** The routing logics a VLLMRouter may name (the CRD's enum): every logic of the routing-table contract. */
+export const ROUTER_LOGICS = ROUTING_LOGICS;
 export type RouterLogic = (typeof ROUTER_LOGICS)[number];
 
 export type ModelSource = 'api' | 'label' | 'annotation';
@@ -13,12 +13,22 @@ export interface EnginesSpec {
   scheme?: 'http' | 'https';
   backendKind?: BackendKind;
   models?: { source?: ModelSource; key?: string; timeoutSeconds?: number };
+  /** Which pods prefill and which decode (disaggregated prefill): by the value of one pod label. */
+  roles?: RolesSpec;
+}
+
+/** The role label: pods whose `label` is one of `prefill` are prefill engines, one of `decode` decode engines. */
+export interface RolesSpec {
+  label?: string;
+  prefill?: string[];
+  decode?: string[];
 }
 
 export interface StaticBackendSpec {
   url: string;
   models: string[];
   backendKind?: BackendKind;
+  role?: EngineRole;
 }
 
 export interface ProxySpec {
@@ -62,6 +72,8 @@ export interface EndpointStatus {
   ready: boolean;
   /** Why the engine is not ready. */
   reason?: string;
+  /** prefill or decode, from the role label (or the static backend's role). */
+  role?: EngineRole;
 }
 
 export interface VLLMRouterStatus {
@@ -71,6 +83,9 @@ export interface VLLMRouterStatus {
   totalEngines?: number;
   /** "ready/total", for kubectl get. */
   engines?: string;
+  /** "ready/total" of prefill and of decode engines, when any engine has a role. */
+  prefillEngines?: string;
+  decodeEngines?: string;
   models?: string[];
   modelsSummary?: string;
   endpoints?: EndpointStatus[];

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { engineUrl, podReadiness, type EngineRef, type ModelLookup } from '@vllm-router/common';
-import type { EngineEntry } from '@vllm-router/common/routing-table';
+import { roleOfLabel, type EngineEntry } from '@vllm-router/common/routing-table';
 import type { EndpointStatus } from '../api/types.js';
 import { ENGINE_REASON } from './reasons.js';
 import type { ResolvedSpec } from './spec-defaults.js';
@@ -54,12 +54,13 @@ function observePod(pod: V1Pod, engines: EnginesConfig, lookups: ReadonlyMap<str
   else if (models.length === 0) reason = ENGINE_REASON.noModels;
   const ready = reason === undefined;
 
-  const endpoint: EndpointStatus = { pod: name, url, models, ready, ...(reason ? { reason } : {}) };
+  const role = roleOfLabel(pod.metadata?.labels?.[engines.roles.label], engines.roles);
+  const endpoint: EndpointStatus = { pod: name, url, models, ready, ...(reason ? { reason } : {}), ...(role ? { role } : {}) };
   if (!ip) return { endpoint };
   const modelLabel = pod.metadata?.labels?.model;
   return {
     endpoint,
-    entry: { id: name, url, models, backendKind: engines.backendKind, labels: modelLabel ? { model: modelLabel } : {}, ready },
+    entry: { id: name, url, models, backendKind: engines.backendKind, labels: modelLabel ? { model: modelLabel } : {}, ready, ...(role ? { role } : {}) },
   };
 }
 
@@ -69,8 +70,8 @@ export function observeEngines(spec: ResolvedSpec, pods: readonly V1Pod[], looku
   const fromPods = engines ? [...pods].sort(byName).map((pod) => observePod(pod, engines, lookups)) : [];
   const fromStatic = spec.staticBackends.map(
     (b): EngineObservation => ({
-      endpoint: { url: b.url, models: b.models, ready: true },
-      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true },
+      endpoint: { url: b.url, models: b.models, ready: true, ...(b.role ? { role: b.role } : {}) },
+      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true, ...(b.role ? { role: b.role } : {}) },
     }),
   );
   return [...fromPods, ...fromStatic];

@@ -14,6 +14,8 @@ export const REASON = {
   enginesReady: 'EnginesReady',
   noReadyEngines: 'NoReadyEngines',
   noEngines: 'NoEnginesSelected',
+  noPrefillEngines: 'NoReadyPrefillEngines',
+  noDecodeEngines: 'NoReadyDecodeEngines',
   // ProxyAvailable
   proxyReady: 'ProxyReady',
   proxyPending: 'ProxyPending',

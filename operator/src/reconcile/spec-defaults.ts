@@ -10,8 +10,9 @@ export interface ResolvedSpec {
     scheme: 'http' | 'https';
     backendKind: BackendKind;
     models: { source: ModelSource; key?: string; timeoutMs: number };
+    roles: { label: string; prefill: string[]; decode: string[] };
   };
-  staticBackends: Required<StaticBackendSpec>[];
+  staticBackends: Array<Required<Omit<StaticBackendSpec, 'role'>> & Pick<StaticBackendSpec, 'role'>>;
   aliases: Record<string, string>;
   modelTypes: Record<string, ModelType>;
   routing: { logic: RouterLogic; sessionKey?: string; prefix?: Partial<PrefixParams> };
@@ -27,6 +28,9 @@ export interface ResolvedSpec {
     env: V1EnvVar[];
   };
 }
+
+/** The pod label that gives an engine its role unless spec.engines.roles.label names another. */
+export const ROLE_LABEL = 'router.vllm.ai/role';
 
 export function resolveSpec(router: VLLMRouter, defaultImage: string): ResolvedSpec {
   const s = router.spec ?? {};
@@ -46,10 +50,11 @@ export function resolveSpec(router: VLLMRouter, defaultImage: string): ResolvedS
               ...(e.models?.key ? { key: e.models.key } : {}),
               timeoutMs: Math.round((e.models?.timeoutSeconds ?? 2) * 1000),
             },
+            roles: { label: e.roles?.label ?? ROLE_LABEL, prefill: e.roles?.prefill ?? ['prefill'], decode: e.roles?.decode ?? ['decode'] },
           },
         }
       : {}),
-    staticBackends: (s.staticBackends ?? []).map((b) => ({ url: b.url, models: b.models, backendKind: b.backendKind ?? 'vllm' })),
+    staticBackends: (s.staticBackends ?? []).map((b) => ({ url: b.url, models: b.models, backendKind: b.backendKind ?? 'vllm', ...(b.role ? { role: b.role } : {}) })),
     aliases: s.aliases ?? {},
     modelTypes: s.modelTypes ?? {},
     routing: {

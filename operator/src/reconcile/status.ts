@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { formatIssues } from '@vllm-router/common/routing-table';
+import { formatIssues, isDisaggregated, type EngineRole } from '@vllm-router/common/routing-table';
 import type { Condition, VLLMRouter, VLLMRouterStatus } from '../api/types.js';
 import { stampCondition, type ConditionInput } from './conditions.js';
 import type { EngineObservation } from './engines.js';
@@ -35,13 +35,31 @@ export function summarizeModels(models: readonly string[]): string {
   return text;
 }
 
-function enginesCondition(engines: readonly EngineObservation[], ready: number): ConditionInput {
+/** Ready and total engines of a role: "ready/total". */
+function roleCount(engines: readonly EngineObservation[], role: EngineRole): string {
+  const of = engines.filter((e) => e.endpoint.role === role);
+  return `${of.filter((e) => e.endpoint.ready).length}/${of.length}`;
+}
+
+function enginesCondition(spec: ResolvedSpec, engines: readonly EngineObservation[], ready: number): ConditionInput {
   const total = engines.length;
   if (total === 0) return { type: CONDITION.enginesAvailable, status: 'False', reason: REASON.noEngines, message: 'no pods match engines.selector and there are no static backends' };
   if (ready === 0) {
     const why = engines.slice(0, 5).map((e) => `${e.endpoint.pod ?? e.endpoint.url}: ${e.endpoint.reason ?? 'not ready'}`).join('; ');
     return { type: CONDITION.enginesAvailable, status: 'False', reason: REASON.noReadyEngines, message: `none of ${total} engines is ready (${why})` };
   }
+  // The disaggregated logics answer 503 without a ready engine of each role.
+  if (isDisaggregated(spec.routing.logic))
+    for (const role of ['prefill', 'decode'] as const)
+      if (!engines.some((e) => e.endpoint.role === role && e.endpoint.ready)) {
+        const label = spec.engines ? `pods labelled ${spec.engines.roles.label} in (${spec.engines.roles[role].join(', ')})` : `static backends with role ${role}`;
+        return {
+          type: CONDITION.enginesAvailable,
+          status: 'False',
+          reason: role === 'prefill' ? REASON.noPrefillEngines : REASON.noDecodeEngines,
+          message: `routing logic ${spec.routing.logic} needs a ready ${role} engine: ${roleCount(engines, role)} ready (${label})`,
+        };
+      }
   return { type: CONDITION.enginesAvailable, status: 'True', reason: REASON.enginesReady, message: `${ready} of ${total} engines ready` };
 }
 
@@ -85,7 +103,8 @@ export function buildStatus(input: StatusInput): VLLMRouterStatus {
   const generation = router.metadata.generation;
   const ready = engines.filter((e) => e.endpoint.ready);
   const models = [...new Set(ready.flatMap((e) => e.endpoint.models))].sort();
-  const parts = [configCondition(table), enginesCondition(engines, ready.length), proxyCondition(spec, input.deployment)];
+  const parts = [configCondition(table), enginesCondition(spec, engines, ready.length), proxyCondition(spec, input.deployment)];
+  const roles = isDisaggregated(spec.routing.logic) || engines.some((e) => e.endpoint.role) ? { prefillEngines: roleCount(engines, 'prefill'), decodeEngines: roleCount(engines, 'decode') } : {};
   const previous = router.status?.conditions;
   const conditions: Condition[] = [readyCondition(parts), ...parts].map((c) => stampCondition(c, previous, generation, input.now));
   const revision = table.ok ? table.table.revision : input.publishedRevision;
@@ -95,6 +114,7 @@ export function buildStatus(input: StatusInput): VLLMRouterStatus {
     readyEngines: ready.length,
     totalEngines: engines.length,
     engines: `${ready.length}/${engines.length}`,
+    ...roles,
     models,
     modelsSummary: summarizeModels(models),
     endpoints: engines.map((e) => e.endpoint),

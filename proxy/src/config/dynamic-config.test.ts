@@ -177,6 +177,7 @@ const SAMPLE: Record<keyof ProxyOptions, unknown> = {
   routingConfigmap: 'llm/routing', routingFile: '/etc/routing.json',
   routingLogic: 'session', sessionKey: 'x-user', prefixMinMatchLength: 128,
   prefixBlockChars: 32, prefixMaxBlocks: 128, prefixMaxBlocksPerEngine: 1000, prefixMinMatchRatio: 0.5, prefixBalanceAbsThreshold: 4, prefixBalanceRelThreshold: 2,
+  prefillModelLabels: ['prefill'], decodeModelLabels: ['decode'],
   engineStatsInterval: 10, requestStatsWindow: 30, logStats: true, logStatsInterval: 5,
   dynamicConfigJson: undefined, dynamicConfigYaml: undefined,
   logLevel: 'debug', logFormat: 'json', apiKeys: 'sk-1,sk-2', backendApiKey: 'sk-up',

@@ -48,6 +48,9 @@ export interface ProxyOptions {
   prefixMinMatchRatio?: number;
   prefixBalanceAbsThreshold?: number;
   prefixBalanceRelThreshold?: number;
+  /** `model` label values of prefill and of decode engines (reference: --prefill-model-labels, --decode-model-labels). */
+  prefillModelLabels: string[];
+  decodeModelLabels: string[];
 
   engineStatsInterval: number;
   requestStatsWindow: number;

@@ -105,6 +105,14 @@ export const SETTINGS: SettingTable = {
   prefixMinMatchRatio: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: matched share of the prompt needed for cache affinity, 0..1 (default 0.3).', parse: number({ min: 0 }) },
   prefixBalanceAbsThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load above the least loaded engine at which affinity yields (default 8).', parse: number({ min: 0 }) },
   prefixBalanceRelThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load ratio to the least loaded engine at which affinity yields, >= 1 (default 1.5).', parse: number({ min: 1 }) },
+  prefillModelLabels: {
+    group: G.routing, flagType: value, parse: list(text()), default: [],
+    describe: 'Model labels (--static-model-labels, or the pod label model) of prefill engines, comma-separated; used by the disaggregated_prefill logics.',
+  },
+  decodeModelLabels: {
+    group: G.routing, flagType: value, parse: list(text()), default: [],
+    describe: 'Model labels of decode engines, comma-separated; used by the disaggregated_prefill logics.',
+  },
   maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to.', parse: int(0, 100), default: 2 },
   outlierDetection: {
     group: G.outliers, flagType: 'boolean', parse: bool(), default: true,

@@ -1,6 +1,7 @@
 import {
   finalizeTable,
   formatIssues,
+  roleOfLabel,
   validateRoutingTable,
   type EngineEntry,
   type ModelType,
@@ -10,6 +11,7 @@ import {
 } from '@vllm-router/common/routing-table';
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
+import { roleLabelsOf } from './role-options.js';
 
 /** Engines take base URLs without `/v1` (the proxy appends request paths itself). */
 export function engineBaseUrl(url: string): string {
@@ -24,7 +26,8 @@ export function buildStaticTable(options: ProxyOptions, source: Extract<TableSou
 
   const urls = backends.map(engineBaseUrl);
   const repeated = new Set(urls.filter((url, i) => urls.indexOf(url) !== i));
-  const engines = urls.map((url, i): EngineEntry => ({
+  const roleLabels = roleLabelsOf(options);
+  const engines = urls.map((url, i): EngineEntry => withRole({
     // A URL listed twice (one engine serving two models) needs distinct ids.
     id: repeated.has(url) ? `${url}#${i}` : url,
     url,
@@ -32,7 +35,7 @@ export function buildStaticTable(options: ProxyOptions, source: Extract<TableSou
     backendKind: (kinds.length === 1 ? kinds[0] : kinds[i]) ?? 'vllm',
     labels: labelsOf(labels[i]),
     ready: true,
-  }));
+  }, roleOfLabel(labels[i], roleLabels)));
 
   const table = finalizeTable({
     source,
@@ -59,6 +62,10 @@ export function prefixParamsOf(options: ProxyOptions): { prefix?: Partial<Prefix
   if (options.prefixBalanceAbsThreshold !== undefined) prefix.balanceAbsThreshold = options.prefixBalanceAbsThreshold;
   if (options.prefixBalanceRelThreshold !== undefined) prefix.balanceRelThreshold = options.prefixBalanceRelThreshold;
   return Object.keys(prefix).length ? { prefix } : {};
+}
+
+function withRole(engine: EngineEntry, role: EngineEntry['role']): EngineEntry {
+  return role ? { ...engine, role } : engine;
 }
 
 /** The reference's per-backend model label, under the same `model` key that k8s discovery reads from pods. */

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
+import { checkRoleLabels } from './role-options.js';
 import { kebabCase, snakeCase } from './settings.js';
 
 /** Where the options came from, so messages name settings the way the user wrote them. */
@@ -27,6 +28,7 @@ export function validateProxyOptions(o: ProxyOptions, origin: OptionsOrigin = 'f
     throw new ConfigError(name('outlierMaxEjectionSeconds'), String(o.outlierMaxEjectionSeconds), `must be at least ${name('outlierBaseEjectionSeconds')} (${o.outlierBaseEjectionSeconds})`);
   if (o.routingLogic === 'session' && o.sessionKey === undefined)
     throw new ConfigError(name('sessionKey'), undefined, 'is required when routing logic is session (the header that carries the session id)');
+  checkRoleLabels(o, name, origin === 'flags' && hasDynamicConfig(o));
 }
 
 const entries = (n: number) => (n === 1 ? '1 entry' : `${n} entries`);

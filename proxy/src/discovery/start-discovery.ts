@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors.js';
 import type { ProxyOptions } from '../config/options.js';
+import { roleLabelsOf } from '../config/role-options.js';
 import { configMapListWatcher, followRoutingConfigMap } from './configmap-source.js';
 import { followPods, podListWatcher } from './k8s-pod-source.js';
 import { KubeClient } from '@vllm-router/common';
@@ -35,6 +36,7 @@ export async function startDiscovery(app: TableSink, options: ProxyOptions): Pro
         routingLogic: options.routingLogic,
         ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}),
         aliases: options.staticAliases,
+        roleLabels: roleLabelsOf(options),
         ...(options.backendApiKey ? { apiKey: options.backendApiKey } : {}),
         modelsTimeoutMs: options.staticBackendHealthCheckTimeoutSeconds * 1000,
       });

@@ -24,6 +24,8 @@ export interface AccessNotes {
   /** The request named no model and the router used the one model it routes. */
   modelDefaulted?: boolean;
   engine?: string;
+  /** Disaggregated prefill: the engine that computed the prompt (`engine` is the decode engine). */
+  prefillEngine?: string;
   streamed?: boolean;
   retries?: number;
   /** Stable error code when the request failed. */

@@ -186,6 +186,7 @@ export class HttpServer {
       path: ctx.path,
       model: model ?? ctx.notes.requestedModel,
       engine,
+      prefillEngine: ctx.notes.prefillEngine,
       status,
       latencyMs: Math.round(seconds * 10_000) / 10,
       streamed: streamed ?? false,

@@ -10,6 +10,8 @@ export interface AccessEntry {
   /** The request named no model; the router used the only one it routes. */
   modelDefaulted?: boolean;
   engine: string | undefined;
+  /** Disaggregated prefill: the prefill engine (engine is then the decode engine). */
+  prefillEngine: string | undefined;
   status: number;
   latencyMs: number;
   streamed: boolean;
@@ -35,6 +37,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
         model: e.model,
         ...(e.modelDefaulted ? { model_defaulted: true } : {}),
         engine: e.engine,
+        ...(e.prefillEngine ? { prefill_engine: e.prefillEngine } : {}),
         status: e.status,
         latency_ms: e.latencyMs,
         streamed: e.streamed,
@@ -47,6 +50,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
     let line = `request id=${e.id} method=${e.method} path=${e.path}`;
     if (e.model !== undefined) line += ` model=${e.model}`;
     if (e.modelDefaulted) line += ' model_defaulted=true';
+    if (e.prefillEngine !== undefined) line += ` prefill=${e.prefillEngine}`;
     if (e.engine !== undefined) line += ` engine=${e.engine}`;
     line += ` status=${e.status} latency_ms=${e.latencyMs} streamed=${e.streamed}`;
     if (e.retries) line += ` retries=${e.retries}`;

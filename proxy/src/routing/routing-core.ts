@@ -10,7 +10,7 @@ import { findCandidates } from './candidates.js';
 import type { Capability } from './endpoints.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
-import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/policy.js';
+import type { EngineSignalView, PickRequest, PolicyContext, RoutingPolicy } from './policies/policy.js';
 import { createPolicy } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
 
@@ -29,6 +29,22 @@ export interface RoutedRequest {
   signal: AbortSignal;
   /** performance.now() when the router received the request (request stats measure from here). */
   receivedAt?: number;
+  /** Narrows the engines and the choice: one leg of a request a policy splits (disaggregated prefill). */
+  select?: EngineSelect;
+}
+
+/**
+ * How a leg of a split request picks its engine: among the candidates the core found (model,
+ * readiness, health, capability), only those it accepts, chosen by its own pick. The policy's
+ * `orchestrate` hook is skipped for such a request, so a leg is always one plain exchange.
+ */
+export interface EngineSelect {
+  accepts(engine: EngineEntry): boolean;
+  pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry;
+  /** The error when no candidate is accepted (and none was tried yet). */
+  none(): ProxyError;
+  /** Told of every failure before the engine's head; true lets the core try another accepted engine. */
+  failed(engine: EngineEntry, failure: UpstreamFailure): boolean;
 }
 
 /** Watches one request to one engine for request statistics; every method must be cheap. */
@@ -62,6 +78,8 @@ export interface UpstreamExchange {
   headers: IncomingHttpHeaders;
   body: UpstreamBody;
   retries: number;
+  /** For a request split by disaggregated prefill: the prefill engine that computed its prompt. */
+  prefill?: { engine: EngineEntry; retries: number };
   /** Feed it the response body chunks; call `fail` if the response is cut. */
   trace: RequestTraceSink;
   /** Ends the engine's in-flight count (and the trace), and cuts a body not yet finished; idempotent. */
@@ -151,6 +169,8 @@ export class RoutingCore {
   /** Send the request, trying other engines of the model after a connect-phase failure. */
   async send(request: RoutedRequest): Promise<UpstreamExchange> {
     const { snapshot, policy } = this.requireCurrent();
+    const orchestrated = request.select ? undefined : policy.orchestrate?.(request, this);
+    if (orchestrated) return orchestrated;
     const tried = new Set<string>();
     let lastFailure: UpstreamFailure | undefined;
     const pickRequest: PickRequest = { model: request.model, path: request.path, headers: request.headers, body: request.json };
@@ -191,10 +211,11 @@ export class RoutingCore {
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
         this.options.outcomes?.failed(engine.id, outlierSignal(failure), failure.code);
+        const mayRetry = request.select?.failed(engine, failure) !== false;
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
         if (failure.kind === 'other') throw errors.badGateway(`Engine ${engine.id} failed: ${failure.code}.`, err);
         lastFailure = failure;
-        if (request.pinnedEngineId) break;
+        if (request.pinnedEngineId || !mayRetry) break;
         this.options.metrics.upstreamRetries.inc({ server: engine.url });
       }
     }
@@ -223,11 +244,29 @@ export class RoutingCore {
       if (tried.size > 0) return undefined; // ran out of engines to fail over to
       throw found.error;
     }
-    return policy.pick(pickRequest, found.engines, {
-      snapshot,
-      load: this.load,
-      ...(this.options.signals ? { signals: this.options.signals } : {}),
-    });
+    const context = this.policyContext(snapshot);
+    const select = request.select;
+    if (!select) return policy.pick(pickRequest, found.engines, context);
+    const accepted = found.engines.filter((e) => select.accepts(e));
+    if (accepted.length === 0) {
+      if (tried.size > 0) return undefined;
+      throw select.none();
+    }
+    return select.pick(pickRequest, accepted, context);
+  }
+
+  /** What policies see: the snapshot, in-flight counts here, and the engines' scraped signals. */
+  private policyContext(snapshot: RoutingSnapshot): PolicyContext {
+    return { snapshot, load: this.load, ...(this.options.signals ? { signals: this.options.signals } : {}) };
+  }
+
+  /** Other engines tried after a failure before the first byte (--max-instance-failover-reroute-attempts). */
+  get maxFailoverAttempts(): number {
+    return this.options.maxFailoverAttempts;
+  }
+
+  get metrics(): ProxyMetrics {
+    return this.options.metrics;
   }
 
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */

@@ -48,6 +48,7 @@ function listEngines(deps: InfoRouteDeps) {
       backend_kind: e.backendKind,
       ready: e.ready,
       labels: e.labels,
+      ...(e.role ? { role: e.role } : {}),
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
       ...(report?.out_of_routing !== undefined ? { out_of_routing: report.out_of_routing } : {}),
       in_flight: deps.core.load.get(e.id),

@@ -115,6 +115,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       receivedAt: ctx.startedAt,
     });
     ctx.notes.engine = exchange.engine.url;
+    if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
     ctx.notes.retries = exchange.retries;
     try {
       await relay(exchange, res, ctx, controller.signal);

@@ -16,10 +16,25 @@ export function engineLoad(engine: EngineEntry, context: PolicyContext): number 
   return s ? inFlight + QUEUE_WEIGHT * s.waiting + KV_WEIGHT * s.kvUsage : inFlight;
 }
 
-let rotation = 0;
+/**
+ * Where ties between equally loaded engines rotate from. A choice made for every request keeps its
+ * own: two choices sharing one counter (a prefill and a decode pick per request) would each see
+ * every other value and always land on the same engines.
+ */
+export class TieRotation {
+  private n = 0;
+
+  next(): number {
+    const value = this.n++;
+    if (this.n > 1e9) this.n = 0;
+    return value;
+  }
+}
+
+const sharedRotation = new TieRotation();
 
 /** The least-loaded of `candidates` given their `loads`; ties rotate so light traffic still spreads. */
-export function leastLoadedOf<T>(candidates: readonly T[], loads: readonly number[]): T {
+export function leastLoadedOf<T>(candidates: readonly T[], loads: readonly number[], rotation: TieRotation = sharedRotation): T {
   let min = Infinity;
   let ties = 0;
   for (const l of loads) {
@@ -28,8 +43,7 @@ export function leastLoadedOf<T>(candidates: readonly T[], loads: readonly numbe
       ties = 1;
     } else if (l === min) ties++;
   }
-  let pick = rotation++ % ties;
-  if (rotation > 1e9) rotation = 0;
+  let pick = rotation.next() % ties;
   for (let i = 0; i < candidates.length; i++) if (loads[i] === min && pick-- === 0) return candidates[i]!;
   return candidates[0]!;
 }

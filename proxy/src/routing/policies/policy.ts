@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EngineEntry, RoutingLogic } from '@vllm-router/common/routing-table';
 import type { LoadTracker } from '../load-tracker.js';
+import type { RoutedRequest, RoutingCore, UpstreamExchange } from '../routing-core.js';
 import type { RoutingSnapshot } from '../snapshot.js';
 
 /** What a policy may look at when it picks an engine for one request. */
@@ -53,4 +54,10 @@ export interface RoutingPolicy {
   onRequestEnd?(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void;
   /** A new routing table is in force with these engines; forget state about the others. */
   retainEngines?(engineIds: ReadonlySet<string>): void;
+  /**
+   * Takes over a request that needs more than one engine (disaggregated prefill: a prefill engine,
+   * then a decode engine), sending each leg back through the core; undefined leaves the request to
+   * the core's ordinary path with `pick`.
+   */
+  orchestrate?(request: RoutedRequest, core: RoutingCore): Promise<UpstreamExchange> | undefined;
 }

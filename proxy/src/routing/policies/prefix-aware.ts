@@ -2,7 +2,7 @@ import { DEFAULT_PREFIX_PARAMS, type EngineEntry, type PrefixParams } from '@vll
 import { blockHashes } from '../prefix/block-hash.js';
 import { PrefixIndex } from '../prefix/prefix-index.js';
 import { promptTextOf } from '../prefix/prompt-text.js';
-import { engineLoad, leastLoadedOf } from './leastload.js';
+import { engineLoad, leastLoadedOf, TieRotation } from './leastload.js';
 import type { PickRequest, PolicyContext, RequestOutcome, RoutingPolicy } from './policy.js';
 
 /** Characters per token assumed when an engine's KV capacity (in tokens) sizes its index. */
@@ -29,6 +29,7 @@ export class PrefixAwarePolicy implements RoutingPolicy {
   readonly index = new PrefixIndex();
   /** The blocks recorded for each request in flight, to take back if the engine fails it. */
   private readonly recorded = new WeakMap<PickRequest, readonly number[]>();
+  private readonly ties = new TieRotation();
 
   constructor(readonly name: 'prefixaware' | 'kvaware' = 'prefixaware') {}
 
@@ -37,7 +38,7 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     const loads = candidates.map((e) => engineLoad(e, context));
     const text = promptTextOf(request, params.blockChars * params.maxBlocks);
     const hashes = text === undefined ? [] : blockHashes(request.model, text, params.blockChars, params.maxBlocks);
-    if (hashes.length === 0) return leastLoadedOf(candidates, loads);
+    if (hashes.length === 0) return leastLoadedOf(candidates, loads, this.ties);
     const choice = this.choose(hashes, candidates, loads, params);
     this.index.record(choice.id, hashes, this.capacityOf(choice, context, params));
     this.recorded.set(request, hashes);
@@ -69,9 +70,9 @@ export class PrefixAwarePolicy implements RoutingPolicy {
       else if (matched[i]! > best) best = matched[i]!;
     }
     if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars)
-      return leastLoadedOf(candidates, loads);
+      return leastLoadedOf(candidates, loads, this.ties);
     const holders = candidates.filter((_, i) => matched[i] === best);
-    return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best));
+    return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best), this.ties);
   }
 
   private capacityOf(engine: EngineEntry, context: PolicyContext, params: PrefixParams): number {

@@ -1,13 +1,10 @@
-import type { RoutingLogic } from '@vllm-router/common/routing-table';
+import { ROUTING_LOGICS, type RoutingLogic } from '@vllm-router/common/routing-table';
+import { DisaggregatedPolicy } from '../../disagg/disaggregated-policy.js';
 import { LeastLoadPolicy } from './leastload.js';
 import type { RoutingPolicy } from './policy.js';
 import { PrefixAwarePolicy } from './prefix-aware.js';
 import { RoundRobinPolicy } from './roundrobin.js';
 import { SessionPolicy } from './session.js';
-
-export class PolicyNotAvailableError extends Error {
-  readonly code = 'routing_logic_not_available';
-}
 
 /**
  * Builds the policy a table names. Exhaustive over RoutingLogic: a new name is a compile error here.
@@ -26,10 +23,10 @@ export function createPolicy(name: RoutingLogic): RoutingPolicy {
     case 'kvaware':
       return new PrefixAwarePolicy(name);
     case 'disaggregated_prefill':
-      throw new PolicyNotAvailableError(
-        `routing logic "${name}" is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`,
-      );
+    case 'disaggregated_prefill_orchestrated':
+      return new DisaggregatedPolicy(name);
   }
 }
 
-export const AVAILABLE_POLICIES: readonly RoutingLogic[] = ['roundrobin', 'session', 'leastload', 'prefixaware', 'kvaware'];
+/** Every logic the table may name has a policy in this build. */
+export const AVAILABLE_POLICIES: readonly RoutingLogic[] = ROUTING_LOGICS;
