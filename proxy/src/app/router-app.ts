@@ -7,6 +7,7 @@ import type { Route } from '../http/route.js';
 import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { MigrationMetrics, RequestMigrator } from '../migration/index.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -32,6 +33,8 @@ export type RouterAppSettings = Pick<
       | 'staticBackendHealthChecks'
       | 'staticBackendHealthCheckInterval'
       | 'staticBackendHealthCheckTimeoutSeconds'
+      | 'requestMigrationAttempts'
+      | 'requestMigrationDrainGraceSeconds'
     >
   >;
 
@@ -55,6 +58,8 @@ export class RouterApp {
   readonly stats: StatsService;
   /** Runs only with staticBackendHealthChecks. */
   readonly healthChecker: StaticHealthChecker | undefined;
+  /** Request migration for chat and completions (off when requestMigrationAttempts is 0). */
+  readonly migration: RequestMigrator;
   private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
@@ -85,6 +90,13 @@ export class RouterApp {
       signals: this.stats,
       ...(this.healthChecker ? { health: this.healthChecker } : {}),
     });
+    this.migration = new RequestMigrator({
+      core: this.core,
+      metrics: new MigrationMetrics(this.metrics.registry),
+      attempts: settings.requestMigrationAttempts ?? 1,
+      drainGraceMs: (settings.requestMigrationDrainGraceSeconds ?? 20) * 1000,
+      maxBufferedBytes: settings.maxBodyBytes,
+    });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
       ? new StatsLogger(deps.logger, (settings.logStatsInterval ?? 10) * 1000, () => this.engineReports(), this.stats.requests.windowSeconds)
@@ -93,7 +105,7 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration }),
       })),
       ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
         engineReport: (e) => this.report(e),
@@ -131,6 +143,7 @@ export class RouterApp {
     }
     this.stats.setTable(result.table);
     this.healthChecker?.setTable(result.table);
+    this.migration.routingChanged(result.table);
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });

@@ -70,6 +70,10 @@ export interface ProxyOptions {
   firstByteTimeoutMs: number;
   /** Reference: --max-instance-failover-reroute-attempts. Extra engines tried after a connect failure. */
   maxInstanceFailoverRerouteAttempts: number;
+  /** Moves per request to another engine after its engine failed mid-answer (request migration); 0 turns it off. */
+  requestMigrationAttempts: number;
+  /** How long streams on an engine that left the routing table may finish before they are migrated. */
+  requestMigrationDrainGraceSeconds: number;
   drainTimeoutSeconds: number;
 
   enableBatchApi: boolean;

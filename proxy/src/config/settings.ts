@@ -105,6 +105,14 @@ export const SETTINGS: SettingTable = {
   prefixBalanceAbsThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load above the least loaded engine at which affinity yields (default 8).', parse: number({ min: 0 }) },
   prefixBalanceRelThreshold: { group: G.routing, flagType: value, describe: 'Prefix-aware routing: load ratio to the least loaded engine at which affinity yields, >= 1 (default 1.5).', parse: number({ min: 1 }) },
   maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to.', parse: int(0, 100), default: 2 },
+  requestMigrationAttempts: {
+    group: G.routing, flagType: value, parse: int(0, 10), default: 1,
+    describe: 'Times a chat or completions request moves to another engine when its engine dies, stalls or errors mid-answer (a stream continues where it broke off; a non-streamed answer is fetched again whole); 0 turns request migration off.',
+  },
+  requestMigrationDrainGraceSeconds: {
+    group: G.routing, flagType: value, parse: number({ min: 0 }), default: 20,
+    describe: 'Seconds streams on an engine that left the routing table (or turned not ready) may keep running before they migrate to another engine.',
+  },
 
   engineStatsInterval: { group: G.stats, flagType: value, describe: 'Seconds between scrapes of engine /metrics.', parse: positive, default: 30 },
   requestStatsWindow: { group: G.stats, flagType: value, describe: 'Sliding window, in seconds, for request statistics.', parse: positive, default: 60 },
