@@ -7,6 +7,8 @@ export interface EngineContext {
   readonly models: readonly string[];
   readonly serving: ServingModel;
   readonly embeddingDimensions: number;
+  /** Completions prompts ending with the output sequence continue it (EngineSimOptions.continueCompletions). */
+  readonly continueCompletions: boolean;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
   sampleOutputTokens(): number;

@@ -21,6 +21,8 @@ export interface GenerationRequest {
   prompt: string;
   promptTokens: number;
   outputTokens: number;
+  /** Index in the output sequence of the first token to emit (> 0 when continuing an earlier answer). */
+  firstTokenIndex?: number;
   finishReason: Exclude<FinishReason, 'abort'>;
   /** performance.now() when the request arrived; queue wait and TTFT count from here. */
   arrivedAt: number;
@@ -113,6 +115,7 @@ export class ServingModel {
       const delay = this.config.tokenDelayMs;
       let due = firstAt;
       let emittedAt = firstAt;
+      const first = request.firstTokenIndex ?? 0;
       for (let i = 0; i < request.outputTokens; i++) {
         if (i > 0) {
           // Stay on the tokenDelayMs grid despite timer overshoot, but after a stall (busy event loop) shift
@@ -122,7 +125,7 @@ export class ServingModel {
         }
         signal.throwIfAborted();
         emittedAt = performance.now();
-        onToken(i, outputToken(i));
+        onToken(i, outputToken(first + i));
         this.generationTokens++;
         this.pool.grow(alloc, request.promptTokens + i + 1);
       }
