@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { RouterAppSettings } from '@vllm-router/proxy';
 import { startEngineSim, type EngineSim, type EngineSimOptions } from '../sim/index.js';
+import { capturingLogger } from '../helpers/log-capture.js';
 import { startRouter, type RunningRouter, type TableSpec, type TestEngine } from '../helpers/router.js';
 
 /** The simulated engines of a migration test: deterministic output, continuations, 127.0.0.x addresses. */
@@ -15,12 +16,16 @@ export interface Fleet {
   router: RunningRouter;
   client: OpenAI;
   referenceClient: OpenAI;
+  /** Every line the router logged (access lines: `request id=... migrated=...`). */
+  log: string[];
   close(): Promise<void>;
 }
 
 export interface FleetSpec {
   /** Options per engine (merged over the defaults); ids are e0, e1, ... */
   engines: EngineSimOptions[];
+  /** Options for every engine and the reference (merged over ENGINE_DEFAULTS). */
+  defaults?: EngineSimOptions;
   router?: Partial<RouterAppSettings>;
   table?: Omit<TableSpec, 'engines'> & { kinds?: Array<TestEngine['backendKind']> };
 }
@@ -34,10 +39,13 @@ function nextHost(): string {
 
 export async function startFleet(spec: FleetSpec): Promise<Fleet> {
   const engines: EngineSim[] = [];
-  for (const [i, options] of spec.engines.entries()) engines.push(await startEngineSim({ ...ENGINE_DEFAULTS, engineId: `e${i}`, host: nextHost(), ...options }));
-  const reference = await startEngineSim({ ...ENGINE_DEFAULTS, engineId: 'reference', host: nextHost() });
+  const defaults = { ...ENGINE_DEFAULTS, ...spec.defaults };
+  for (const [i, options] of spec.engines.entries()) engines.push(await startEngineSim({ ...defaults, engineId: `e${i}`, host: nextHost(), ...options }));
+  const reference = await startEngineSim({ ...defaults, engineId: 'reference', host: nextHost() });
+  const { logger, lines } = capturingLogger();
   const router = await startRouter(
     {
+      logger,
       ...spec.table,
       engines: engines.map((e, i) => ({ url: e.url, id: `e${i}`, models: [MODEL], ...(spec.table?.kinds?.[i] ? { backendKind: spec.table.kinds[i] } : {}) })),
     },
@@ -51,11 +59,19 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     router,
     client,
     referenceClient,
+    log: lines,
     close: async () => {
       await router.close();
       await Promise.all([...engines, reference].map((e) => e.close()));
     },
   };
+}
+
+/** The access line of the one request to `path` (fails the test when there is not exactly one). */
+export function accessLine(f: Fleet, path: string): string {
+  const lines = f.log.filter((l) => l.startsWith('request ') && l.includes(` path=${path} `));
+  if (lines.length !== 1) throw new Error(`expected one access line for ${path}, got:\n${lines.join('\n')}`);
+  return lines[0]!;
 }
 
 /** The value of one series in Prometheus text, or 0. */

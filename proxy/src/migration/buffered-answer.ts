@@ -42,8 +42,11 @@ export async function relayBufferedAnswer(job: MigrationJob, migrator: RequestMi
     try {
       exchange = await migrator.send(job, job.body, 'retry');
     } catch (err) {
-      job.settle(outcomeOfSendError(err, request.signal));
-      throw err;
+      const outcome = outcomeOfSendError(err, request.signal);
+      job.settle(outcome);
+      if (outcome !== 'no_engine') throw err;
+      ctx.notes.errorCode = 'upstream_interrupted';
+      throw errors.badGateway(`Engine ${from.id}'s answer broke off (${collected.reason}) and no other engine can take the request.`);
     }
     if (exchange.statusCode !== 200) {
       job.settle('failed');

@@ -11,8 +11,11 @@ import type { RequestMigrator } from './request-migrator.js';
 import { isEventStream, outcomeOfSendError } from './upstream-answers.js';
 import { DONE_EVENT, SseEventReader, sseEvent, type SseEvent } from './sse-event-reader.js';
 
-/** The longest single SSE event parsed; a longer one (huge logprobs?) is relayed raw and ends migration for that answer. */
-const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/**
+ * The longest SSE event parsed (a chat chunk is a few hundred bytes; with top logprobs a few KB). A
+ * longer one is relayed raw from then on, and that answer is no longer migrated.
+ */
+const MAX_EVENT_BYTES = 1024 * 1024;
 
 type LegEnd = { kind: 'finished' } | { kind: 'client_gone' } | { kind: 'broken'; reason: BreakReason; errorEvent?: Buffer };
 type Broken = Extract<LegEnd, { kind: 'broken' }>;
@@ -253,7 +256,9 @@ export class MigratingStream {
       return;
     }
     ctx.notes.errorCode = 'upstream_interrupted';
-    res.destroy();
+    // The engine ended its response early: so does the client's; a broken connection breaks the client's.
+    if (end.reason === 'incomplete') res.end();
+    else res.destroy();
   }
 
   private notePause(): void {

@@ -82,12 +82,17 @@ export class RequestMigrator {
 
   /** The first engine; one that sends no first byte in time is replaced (a migration with nothing sent yet). */
   private async openFirst(job: MigrationJob): Promise<UpstreamExchange> {
+    let timedOut: unknown;
     for (;;) {
       try {
         return await this.send(job, job.body, job.migrating ? 'retry' : 'first');
       } catch (err) {
-        job.settle(outcomeOfSendError(err, job.request.signal));
+        const outcome = outcomeOfSendError(err, job.request.signal);
+        job.settle(outcome);
+        // No other engine to try: the client hears about the timeout, not about the empty pool.
+        if (timedOut !== undefined && outcome === 'no_engine') throw timedOut;
         if (!isFirstByteTimeout(err) || job.request.signal.aborted) throw err;
+        timedOut = err;
         if (!job.begin('timeout', this.lastTriedUrl(job))) {
           job.skip('timeout', 'exhausted', 'exhausted');
           throw err;

@@ -33,6 +33,15 @@ describe('SseEventReader', () => {
     expect(data(reader.push(bytes.subarray(7)))).toEqual(['é']);
   });
 
+  it('finds a blank line split across chunks, LF or CRLF, even one byte at a time', () => {
+    for (const stream of ['data: a\n\ndata: b\n\n', 'data: a\r\n\r\ndata: b\r\n\r\n']) {
+      const reader = new SseEventReader(1024);
+      const seen: Array<string | undefined> = [];
+      for (const byte of Buffer.from(stream)) seen.push(...data(reader.push(Buffer.from([byte]))));
+      expect(seen).toEqual(['a', 'b']);
+    }
+  });
+
   it('passes everything through raw once an unfinished event outgrows the limit', () => {
     const reader = new SseEventReader(16);
     const first = reader.push(Buffer.from(`data: ok\n\ndata: ${'x'.repeat(40)}`));
