@@ -94,7 +94,11 @@ function boundaryAfter(buf: Buffer, from: number): number {
   return crlf + CRLF_CRLF.length;
 }
 
+const DATA_SPACE = Buffer.from('data: ');
+
 function dataOf(raw: Buffer): string | undefined {
+  // The usual event, `data: <json>\n\n` on one line, without splitting lines.
+  if (raw.indexOf(10) === raw.length - 2 && raw.subarray(0, DATA_SPACE.length).equals(DATA_SPACE)) return raw.toString('utf8', DATA_SPACE.length, raw.length - 2);
   const text = raw.toString('utf8');
   let data: string | undefined;
   for (const line of text.split(/\r?\n/)) {
