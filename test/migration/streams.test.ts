@@ -97,6 +97,28 @@ describe('a stream whose engine dies mid-answer continues on another engine', ()
     expect((fleet.engines[1]!.stats.lastRequests.at(-1)!.body as Record<string, unknown>).messages).toEqual(messages);
   });
 
+  it('ends the stream itself when the engine dies after the final chunk', async () => {
+    // 12 tokens: the role chunk, 12 content chunks, the final chunk (event 14), then [DONE].
+    fleet = await startFleet({ engines: [{ dieAfterChunks: 14 }, {}] });
+    const body = { model: MODEL, messages, stream: true as const };
+    const seen = await readChatStream(await fleet.client.chat.completions.create(body));
+    const reference = await readChatStream(await fleet.referenceClient.chat.completions.create(body));
+    expect(seen.pieces).toEqual(reference.pieces);
+    expect(seen.finishReason).toBe('stop');
+    expect(fleet.engines[1]!.stats.requests['/v1/chat/completions']).toBeUndefined();
+    expect(await metricValue(fleet.router, 'vllm_router_request_migrations_total', { reason: 'connection_lost', outcome: 'finished_by_router' })).toBe(1);
+  });
+
+  it('ends the stream itself, finish_reason length, when max_tokens were all sent before the engine died', async () => {
+    fleet = await startFleet({ engines: [{ dieAfterChunks: 5 }, {}] });
+    const body = { model: MODEL, prompt, max_tokens: 5, stream: true as const };
+    const seen = await readTextStream(await fleet.client.completions.create(body));
+    const reference = await readTextStream(await fleet.referenceClient.completions.create(body));
+    expect(seen.text).toBe(reference.text);
+    expect(seen.finishReason).toBe('length');
+    expect(fleet.engines[1]!.stats.requests['/v1/completions']).toBeUndefined();
+  });
+
   it('replaces an engine that sends no first byte in time', async () => {
     fleet = await startFleet({ engines: [{ hang: true }, {}], router: { firstByteTimeoutMs: 300 } });
     const body = { model: MODEL, messages, stream: true as const };

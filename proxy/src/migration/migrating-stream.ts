@@ -193,7 +193,7 @@ export class MigratingStream {
     for (;;) {
       const plan = this.plan();
       if (plan.kind === 'finish') {
-        this.job.skip(end.reason, 'finished_by_router', 'finished');
+        this.job.skip(end.reason, 'finished_by_router');
         this.finishLocally();
         return undefined;
       }

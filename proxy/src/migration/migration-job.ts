@@ -67,9 +67,9 @@ export class MigrationJob {
     this.pending = undefined;
   }
 
-  /** A break that is not migrated. */
-  skip(reason: BreakReason, outcome: MigrationOutcome, detail: string): void {
+  /** A break that is not migrated; `detail` (why) goes on the access line. */
+  skip(reason: BreakReason, outcome: MigrationOutcome, detail?: string): void {
     this.metrics.count(this.model, reason, outcome);
-    this.ctx.notes.notMigrated = detail;
+    if (detail !== undefined) this.ctx.notes.notMigrated = detail;
   }
 }

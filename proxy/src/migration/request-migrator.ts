@@ -72,7 +72,7 @@ export class RequestMigrator {
     ctx.notes.retries = exchange.retries;
     if (exchange.statusCode === 200 && isEventStream(exchange.headers['content-type'])) return new MigratingStream(job, this).run(exchange);
     if (exchange.statusCode === 200 && isJson(exchange.headers['content-type'])) return relayBufferedAnswer(job, this, exchange, passthrough);
-    job.settle('failed');
+    job.settle(exchange.statusCode < 500 ? 'completed' : 'failed');
     try {
       await passthrough(exchange, res, ctx, request.signal);
     } finally {
