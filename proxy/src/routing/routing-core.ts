@@ -47,7 +47,11 @@ export interface RequestTraceSink {
 export interface EngineFailure {
   engine: EngineEntry;
   model: string;
-  /** A stable code: the connect error (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`, ...) or how the answer broke (`reset`, `closed`, `error_event`, `timeout`). */
+  /**
+   * A stable code: the connect-phase error (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`, ...), how a
+   * migrated answer broke (`connection_lost`, `incomplete`, `error_event`, `timeout`: see
+   * migration/break-reason.ts), or `interrupted` for an answer cut on an endpoint without migration.
+   */
   reason: string;
 }
 
