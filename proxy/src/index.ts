@@ -1,6 +1,7 @@
 /** The proxy as a library: embed it, or build tests and tools on it. */
 export { RouterApp, type RouterAppSettings, type RouterAppDeps } from './app/router-app.js';
 export { CoreDispatcher } from './app/internal-dispatcher.js';
+export type { EngineFailure, EngineFailureListener } from './routing/routing-core.js';
 export type { HealthReport } from './app/health-report.js';
 export { createLogger, silentLogger, type Logger } from '@vllm-router/common';
 export { ProxyMetrics } from './metrics/proxy-metrics.js';

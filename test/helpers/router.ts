@@ -1,5 +1,5 @@
 import { RouterApp, ProxyMetrics, type RouterAppSettings } from '@vllm-router/proxy';
-import { silentLogger, finalizeTable, type BackendKind, type EngineEntry, type EngineRole, type Logger, type ModelType, type RoutingLogic, type RoutingTable, type RoutingTableDraft } from '@vllm-router/common';
+import { silentLogger, finalizeTable, type BackendKind, type EngineEntry, type EngineRole, type Logger, type ModelType, type PrefixParams, type RoutingLogic, type RoutingTable, type RoutingTableDraft } from '@vllm-router/common';
 
 /** An engine for a test table: a running simulator (or any URL) and what it serves. */
 export interface TestEngine {
@@ -18,6 +18,8 @@ export interface TableSpec {
   sessionKey?: string;
   aliases?: Record<string, string>;
   modelTypes?: Record<string, ModelType>;
+  /** Prefix-aware routing parameters. */
+  prefix?: Partial<PrefixParams>;
   /** Where the router logs; silent by default. */
   logger?: Logger;
 }
@@ -40,6 +42,7 @@ export function tableOf(spec: TableSpec): RoutingTable {
     engines,
     aliases: spec.aliases ?? {},
     modelTypes: spec.modelTypes ?? {},
+    ...(spec.prefix ? { prefix: spec.prefix } : {}),
   };
   return finalizeTable(draft);
 }

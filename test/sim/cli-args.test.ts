@@ -25,6 +25,7 @@ describe('vllm-engine-sim command line', () => {
       '--error-rate', '0.25', '--hang', '--reset-before-response', '--reset-mid-stream', '3',
       '--max-num-seqs', '4', '--block-size', '32', '--num-gpu-blocks', '64', '--prefill-ms-per-token', '0.5',
       '--metrics-flavor', 'sglang', '--seed', '42',
+      '--die-after-chunks', '5', '--death-mode', 'stall', '--continue-completions',
     ]);
     expect(options).toEqual({
       models: ['a', 'b', 'c'],
@@ -38,6 +39,9 @@ describe('vllm-engine-sim command line', () => {
       hang: true,
       resetBeforeResponse: true,
       resetMidStream: 3,
+      dieAfterChunks: 5,
+      deathMode: 'stall',
+      continueCompletions: true,
       maxNumSeqs: 4,
       blockSize: 32,
       numGpuBlocks: 64,
@@ -51,5 +55,6 @@ describe('vllm-engine-sim command line', () => {
     expect(() => parseSimArgs(['--no-such-flag'])).toThrow();
     expect(() => parseSimArgs(['--metrics-flavor', 'tgi'])).toThrow();
     expect(() => parseSimArgs(['--output-tokens-min', '2'])).toThrow(/go together/);
+    expect(() => parseSimArgs(['--death-mode', 'explode'])).toThrow();
   });
 });

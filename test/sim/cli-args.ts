@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import type { EngineSimOptions } from './options.js';
+import { DEATH_MODES, type EngineSimOptions } from './options.js';
 
 /** The vllm-engine-sim command line; flag names follow vLLM's where vLLM has one (--max-num-seqs, --block-size ...). */
 export function simArgs(argv: string[]) {
@@ -19,6 +19,9 @@ export function simArgs(argv: string[]) {
       hang: { type: 'boolean', default: false, describe: 'Accept inference requests and never answer' },
       'reset-before-response': { type: 'boolean', default: false, describe: 'Destroy the connection on receiving an inference request' },
       'reset-mid-stream': { type: 'number', describe: 'Destroy the connection after this many stream chunks' },
+      'die-after-chunks': { type: 'number', describe: 'Die after this many stream chunks, as --death-mode says (non-streamed: halfway through the body)' },
+      'death-mode': { choices: DEATH_MODES, default: 'reset' as const, describe: 'reset (connection destroyed), fin (response ended early), error-event (vLLM error event, [DONE]), stall (nothing more sent)' },
+      'continue-completions': { type: 'boolean', default: false, describe: 'A completions prompt ending with the start of the output sequence continues it' },
       'max-num-seqs': { type: 'number', default: 256, describe: 'Concurrent requests; the rest queue FIFO' },
       'block-size': { type: 'number', default: 16, describe: 'Tokens per KV-cache block' },
       'num-gpu-blocks': { type: 'number', default: 2048, describe: 'KV-cache capacity in blocks' },
@@ -60,6 +63,9 @@ export function toSimOptions(a: ParsedSimArgs): EngineSimOptions {
     hang: a.hang,
     resetBeforeResponse: a['reset-before-response'],
     resetMidStream: a['reset-mid-stream'] ?? null,
+    dieAfterChunks: a['die-after-chunks'] ?? null,
+    deathMode: a['death-mode'],
+    continueCompletions: a['continue-completions'],
     maxNumSeqs: a['max-num-seqs'],
     blockSize: a['block-size'],
     numGpuBlocks: a['num-gpu-blocks'],

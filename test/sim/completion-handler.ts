@@ -8,21 +8,32 @@ import {
   type CompletionKind,
   type CompletionMeta,
 } from './completion-objects.js';
+import { continuedTokens } from './continuation.js';
 import type { EngineContext } from './engine-context.js';
+import { simErrors } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { resolveModel } from './models.js';
+import { midStreamFault } from './options.js';
 import { planOutput, type OutputPlan } from './output-plan.js';
-import { isRecord, renderChatPrompt, renderCompletionPrompt } from './prompt.js';
+import { finalMessageText, isRecord, renderChatPrompt, renderCompletionPrompt } from './prompt.js';
 import type { GenerationRequest } from './serving-model.js';
 import { SseStream } from './sse-stream.js';
-import { countTokens } from './tokens.js';
+import { countTokens, outputText } from './tokens.js';
+
+/** The rendered prompt, and how much of the output sequence it already holds (a continuation). */
+interface PromptReading {
+  prompt: string;
+  promptTokens: number;
+  /** Output tokens the prompt ends with, which this answer continues from. */
+  continued: number;
+}
 
 /** POST /v1/chat/completions ('chat') and /v1/completions ('text'), streaming or not. */
 export async function handleCompletion(kind: CompletionKind, ex: Exchange, body: Record<string, unknown>, engine: EngineContext): Promise<void> {
   const model = resolveModel(body.model, engine.models);
-  const prompt = kind === 'chat' ? renderChatPrompt(body.messages) : renderCompletionPrompt(body.prompt);
-  const promptTokens = countTokens(prompt);
-  const plan = planOutput(body, engine.sampleOutputTokens());
+  const { prompt, promptTokens, continued } = readPrompt(kind, body, engine);
+  // The model "wants" to say sampleOutputTokens() in all; a continuation says what is left of that.
+  const plan = planOutput(body, Math.max(0, engine.sampleOutputTokens() - continued));
   const stream = body.stream === true;
   const meta: CompletionMeta = {
     kind,
@@ -37,6 +48,7 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
     prompt,
     promptTokens,
     outputTokens: plan.tokens,
+    firstTokenIndex: continued,
     finishReason: plan.finishReason,
     arrivedAt: ex.arrivedAt,
   };
@@ -50,8 +62,32 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
   else await respondCompletion(ex, engine, meta, request, plan, handover);
 }
 
+/**
+ * A prompt that ends with the first k tokens of the output sequence continues it from token k (chat with
+ * `continue_final_message`; completions with continueCompletions). Those k tokens count as k prompt tokens,
+ * as a real engine counts the tokens of its own earlier output, so prompt + output stays additive.
+ */
+function readPrompt(kind: CompletionKind, body: Record<string, unknown>, engine: EngineContext): PromptReading {
+  if (kind === 'text') {
+    const prompt = renderCompletionPrompt(body.prompt);
+    return reading(prompt, engine.continueCompletions ? continuedTokens(prompt) : 0);
+  }
+  const continueFinal = body.continue_final_message === true;
+  if (continueFinal && body.add_generation_prompt === true)
+    throw simErrors.badRequest('Cannot set both `continue_final_message` and `add_generation_prompt` to True.', 'continue_final_message');
+  const prompt = renderChatPrompt(body.messages, { continueFinalMessage: continueFinal, addGenerationPrompt: body.add_generation_prompt !== false });
+  return reading(prompt, continueFinal ? continuedTokens(finalMessageText(body.messages)) : 0);
+}
+
+function reading(prompt: string, continued: number): PromptReading {
+  if (continued === 0) return { prompt, promptTokens: countTokens(prompt), continued };
+  const before = prompt.slice(0, prompt.length - outputText(continued).length);
+  return { prompt, promptTokens: countTokens(before) + continued, continued };
+}
+
 async function streamCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {
-  const sse = new SseStream(ex.res, engine.failure().resetMidStream, ex.cut);
+  const fault = midStreamFault(engine.failure());
+  const sse = new SseStream(ex.res, fault && { ...fault, cut: ex.cut, halt: ex.halt });
   sse.open();
   // vLLM puts finish_reason on the chunk with the last token (an empty final chunk only when there was none).
   let pending: string | undefined;
@@ -78,15 +114,24 @@ async function respondCompletion(
   plan: OutputPlan,
   handover: { params?: Record<string, unknown> },
 ): Promise<void> {
+  const fault = midStreamFault(engine.failure());
+  if (fault?.mode === 'error-event') {
+    // vLLM answers a non-streamed generation that fails with a 500 in its error shape.
+    throw simErrors.injected();
+  }
   let text = '';
   const sample = await engine.serving.generate(request, (_index, token) => (text += token), ex.signal);
   const response = completionResponse(meta, text, plan.finishReason, usage(request.promptTokens, plan.tokens, sample.cachedTokens));
   const payload = JSON.stringify(handover.params ? { ...response, kv_transfer_params: handover.params } : response);
   ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  if (engine.failure().resetMidStream === null) {
+  if (fault === null) {
     ex.res.end(payload);
     return;
   }
-  // Mid-response reset without streaming: half the body arrives, then the connection dies.
-  ex.res.write(payload.slice(0, Math.floor(payload.length / 2)), () => ex.cut());
+  // The engine dies after the head: half the body arrives, then the connection breaks (reset or FIN) or stalls.
+  ex.res.write(payload.slice(0, Math.floor(payload.length / 2)), () => {
+    if (fault.mode === 'reset') return ex.cut();
+    ex.halt();
+    if (fault.mode === 'fin') ex.res.socket?.end();
+  });
 }

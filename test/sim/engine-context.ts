@@ -10,6 +10,8 @@ export interface EngineContext {
   /** KV cache moving between prefill and decode engines (disaggregated roles). */
   readonly kv: KvTransfer;
   readonly embeddingDimensions: number;
+  /** Completions prompts ending with the output sequence continue it (EngineSimOptions.continueCompletions). */
+  readonly continueCompletions: boolean;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
   sampleOutputTokens(): number;

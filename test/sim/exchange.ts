@@ -11,4 +11,6 @@ export interface Exchange {
   readonly signal: AbortSignal;
   /** Destroy the connection on purpose (fault injection); not counted as a client abort. */
   cut(): void;
+  /** Stop generating on purpose, leaving the connection as it is (fault injection); not counted as a client abort. */
+  halt(): void;
 }

@@ -14,6 +14,8 @@ export interface InjectedFailures {
   hangs: number;
   /** Connections destroyed on purpose: before the response or mid-stream. */
   resets: number;
+  /** Answers ended on purpose without a reset: `fin`, `error-event` and `stall` deaths. */
+  deaths: number;
 }
 
 export interface HttpStatsSnapshot {
@@ -37,7 +39,7 @@ export class HttpStats {
   private aborted = 0;
   private inFlight = 0;
   private readonly recorded: RecordedRequest[] = [];
-  readonly injected: InjectedFailures = { errors: 0, hangs: 0, resets: 0 };
+  readonly injected: InjectedFailures = { errors: 0, hangs: 0, resets: 0, deaths: 0 };
 
   begin(path: string): void {
     this.requests[path] = (this.requests[path] ?? 0) + 1;

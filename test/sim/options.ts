@@ -3,6 +3,14 @@ import { resolvePdOptions, type PdSimOptions, type ResolvedPdSimOptions } from '
 
 export type { MetricsFlavor };
 
+/**
+ * How a stream dies after `dieAfterChunks` events: `reset` destroys the connection, `fin` ends the
+ * response cleanly without the rest (no final chunk, no [DONE]), `error-event` sends vLLM's mid-stream
+ * error event and [DONE], `stall` stops sending and keeps the connection open.
+ */
+export type DeathMode = 'reset' | 'fin' | 'error-event' | 'stall';
+export const DEATH_MODES: readonly DeathMode[] = ['reset', 'fin', 'error-event', 'stall'];
+
 /** Faults the sim injects into inference requests (chat, completions, embeddings); changeable at runtime. */
 export interface FailureInjection {
   /** Probability (0..1) of answering 500 in the OpenAI error shape. */
@@ -13,6 +21,12 @@ export interface FailureInjection {
   resetBeforeResponse: boolean;
   /** Destroy the socket after this many SSE `data:` events (non-streaming: mid-body); null = off. */
   resetMidStream: number | null;
+  /**
+   * Die after this many SSE `data:` events, the way `deathMode` says (non-streaming: halfway through the
+   * body; `error-event` answers 500 instead, as vLLM does when a non-streamed generation fails); null = off.
+   */
+  dieAfterChunks: number | null;
+  deathMode: DeathMode;
   /** GET /health answers 503. */
   unhealthy: boolean;
 }
@@ -46,6 +60,13 @@ export interface EngineSimOptions extends Partial<FailureInjection>, PdSimOption
   seed?: number;
   /** Embedding vector length when the request does not ask for `dimensions`. Default 8. */
   embeddingDimensions?: number;
+  /**
+   * A completions prompt that ends with the start of the output sequence ("the old fox") continues that
+   * sequence, as a model continues its own text (so a migrated answer equals an uninterrupted one).
+   * Default false: every completion starts the sequence afresh. Chat requests with
+   * `continue_final_message` always continue their final message.
+   */
+  continueCompletions?: boolean;
 }
 
 export interface ResolvedSimOptions {
@@ -63,6 +84,7 @@ export interface ResolvedSimOptions {
   metricsFlavor: MetricsFlavor;
   seed: number;
   embeddingDimensions: number;
+  continueCompletions: boolean;
   failure: FailureInjection;
   /** Disaggregated prefill role, KV transfer and chunked prefill. */
   pd: ResolvedPdSimOptions;
@@ -84,8 +106,9 @@ export function resolveOptions(o: EngineSimOptions): ResolvedSimOptions {
     metricsFlavor: o.metricsFlavor ?? 'vllm',
     seed: o.seed ?? 1,
     embeddingDimensions: o.embeddingDimensions ?? 8,
+    continueCompletions: o.continueCompletions ?? false,
     failure: mergeFailure(
-      { errorRate: 0, hang: false, resetBeforeResponse: false, resetMidStream: null, unhealthy: false },
+      { errorRate: 0, hang: false, resetBeforeResponse: false, resetMidStream: null, dieAfterChunks: null, deathMode: 'reset', unhealthy: false },
       o,
     ),
     pd: resolvePdOptions(o),
@@ -101,11 +124,22 @@ export function mergeFailure(current: FailureInjection, patch: Partial<FailureIn
     hang: patch.hang ?? current.hang,
     resetBeforeResponse: patch.resetBeforeResponse ?? current.resetBeforeResponse,
     resetMidStream: patch.resetMidStream === undefined ? current.resetMidStream : patch.resetMidStream,
+    dieAfterChunks: patch.dieAfterChunks === undefined ? current.dieAfterChunks : patch.dieAfterChunks,
+    deathMode: patch.deathMode ?? current.deathMode,
     unhealthy: patch.unhealthy ?? current.unhealthy,
   };
   check(next.errorRate >= 0 && next.errorRate <= 1, 'errorRate must be within [0, 1]');
   check(next.resetMidStream === null || isCount(next.resetMidStream, 0), 'resetMidStream must be an integer >= 0 or null');
+  check(next.dieAfterChunks === null || isCount(next.dieAfterChunks, 0), 'dieAfterChunks must be an integer >= 0 or null');
+  check(DEATH_MODES.includes(next.deathMode), `deathMode must be one of ${DEATH_MODES.join(', ')}`);
   return next;
+}
+
+/** The mid-stream fault in force: resetMidStream (always a reset), else dieAfterChunks with its mode. */
+export function midStreamFault(failure: FailureInjection): { afterChunks: number; mode: DeathMode } | null {
+  if (failure.resetMidStream !== null) return { afterChunks: failure.resetMidStream, mode: 'reset' };
+  if (failure.dieAfterChunks !== null) return { afterChunks: failure.dieAfterChunks, mode: failure.deathMode };
+  return null;
 }
 
 function validate(o: ResolvedSimOptions): void {

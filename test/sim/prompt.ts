@@ -1,21 +1,39 @@
 import { simErrors } from './errors.js';
 
+export interface ChatTemplateOptions {
+  /** Append the assistant header that starts a new turn (vLLM's add_generation_prompt; default true). */
+  addGenerationPrompt?: boolean;
+  /** Leave the final message open, to be continued (vLLM's continue_final_message). */
+  continueFinalMessage?: boolean;
+}
+
 /**
  * Prompts are rendered to one string (like a chat template would) so token counting and
  * prefix-cache hashing see every message, in order: a shared system prompt becomes a shared prefix.
+ * A continued final message ends the prompt without its terminator, so that continuing an assistant
+ * message renders exactly as the uninterrupted turn plus the text so far.
  */
-export function renderChatPrompt(messages: unknown): string {
+export function renderChatPrompt(messages: unknown, options: ChatTemplateOptions = {}): string {
   if (!Array.isArray(messages) || messages.length === 0) {
     throw simErrors.badRequest('"messages" must be a non-empty array.', 'messages');
   }
   let prompt = '';
-  for (const message of messages as unknown[]) {
+  const last = messages.length - 1;
+  for (const [i, message] of (messages as unknown[]).entries()) {
     if (!isRecord(message) || typeof message.role !== 'string') {
       throw simErrors.badRequest('Each message needs a string "role".', 'messages');
     }
-    prompt += `<|${message.role}|>\n${renderContent(message.content)}\n`;
+    const open = options.continueFinalMessage === true && i === last;
+    prompt += `<|${message.role}|>\n${renderContent(message.content)}${open ? '' : '\n'}`;
   }
+  if (options.continueFinalMessage === true || options.addGenerationPrompt === false) return prompt;
   return `${prompt}<|assistant|>\n`;
+}
+
+/** The content of the final message, rendered (for continuing it). */
+export function finalMessageText(messages: unknown): string {
+  const last = Array.isArray(messages) ? (messages[messages.length - 1] as unknown) : undefined;
+  return isRecord(last) ? renderContent(last.content) : '';
 }
 
 /** /v1/completions: a string, or a list of strings rendered one per line. */

@@ -80,6 +80,11 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         controller.abort();
         res.destroy();
       },
+      halt: () => {
+        if (!cutBySim) stats.injected.deaths++;
+        cutBySim = true;
+        controller.abort();
+      },
     };
     res.setHeader('x-engine-id', engine.engineId);
     stats.begin(path);

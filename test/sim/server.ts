@@ -60,6 +60,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
     serving,
     kv,
     embeddingDimensions: o.embeddingDimensions,
+    continueCompletions: o.continueCompletions,
     failure: () => failure,
     sampleOutputTokens: () => (o.outputTokensRange ? randomInt(lengthRandom, ...o.outputTokensRange) : o.outputTokens),
     nextId: (prefix) => `${prefix}-${engineId}-${++ids}`,

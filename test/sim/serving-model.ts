@@ -21,6 +21,8 @@ export interface GenerationRequest {
   prompt: string;
   promptTokens: number;
   outputTokens: number;
+  /** Index in the output sequence of the first token to emit (> 0 when continuing an earlier answer). */
+  firstTokenIndex?: number;
   finishReason: Exclude<FinishReason, 'abort'>;
   /** performance.now() when the request arrived; queue wait and TTFT count from here. */
   arrivedAt: number;
@@ -181,7 +183,8 @@ export class ServingModel {
 
   /** Output token `index` leaves the engine; the sequence may grow into a new KV block. */
   protected emit(request: GenerationRequest, admission: Admission, index: number, onToken: TokenSink): void {
-    onToken(index, outputToken(index));
+    // A continuation of an earlier answer picks the sequence up where that one stopped.
+    onToken(index, outputToken((request.firstTokenIndex ?? 0) + index));
     this.generationTokens++;
     this.pool.grow(admission.alloc, request.promptTokens + index + 1);
   }

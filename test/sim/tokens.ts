@@ -10,7 +10,7 @@ export function countTokens(text: string): number {
 
 // Three-letter words joined by spaces: every output token is at most 4 characters,
 // so countTokens(outputText(n)) === n and the text stays readable.
-const WORDS = ['the', 'old', 'fox', 'ran', 'far', 'and', 'hid', 'but', 'the', 'sly', 'owl', 'saw', 'him'] as const;
+export const WORDS = ['the', 'old', 'fox', 'ran', 'far', 'and', 'hid', 'but', 'the', 'sly', 'owl', 'saw', 'him'] as const;
 
 /** The i-th generated token; deterministic so tests and benchmarks can predict output. */
 export function outputToken(index: number): string {

@@ -10,6 +10,7 @@ import type { Route } from '../http/route.js';
 import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { MigrationMetrics, RequestMigrator } from '../migration/index.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -40,6 +41,8 @@ export type RouterAppSettings = Pick<
       | 'outlierBaseEjectionSeconds'
       | 'outlierMaxEjectionSeconds'
       | 'outlierProbeIntervalSeconds'
+      | 'requestMigrationAttempts'
+      | 'requestMigrationDrainGraceSeconds'
     >
   >;
 
@@ -69,6 +72,8 @@ export class RouterApp {
   readonly modelCards: ModelCardCache;
   /** Whether routing uses an engine now: readiness, ejection and health checks in one answer. */
   readonly availability: EngineAvailability;
+  /** Request migration for chat and completions (off when requestMigrationAttempts is 0). */
+  readonly migration: RequestMigrator;
   private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
@@ -118,6 +123,13 @@ export class RouterApp {
       const routable = engines.filter((e) => this.availability.whyOut(e) === undefined).length;
       return { routable, out: engines.length - routable };
     });
+    this.migration = new RequestMigrator({
+      core: this.core,
+      metrics: new MigrationMetrics(this.metrics.registry),
+      attempts: settings.requestMigrationAttempts ?? 1,
+      drainGraceMs: (settings.requestMigrationDrainGraceSeconds ?? 20) * 1000,
+      maxBufferedBytes: settings.maxBodyBytes,
+    });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
       ? new StatsLogger(deps.logger, (settings.logStatsInterval ?? 10) * 1000, () => this.engineReports(), this.stats.requests.windowSeconds)
@@ -126,7 +138,7 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration }),
       })),
       ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
         engineReport: (e) => this.report(e),
@@ -168,6 +180,7 @@ export class RouterApp {
     this.healthChecker?.setTable(result.table);
     this.outliers?.setEngines(result.table.engines);
     this.modelCards.setEngines(result.table.engines);
+    this.migration.routingChanged(result.table);
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });

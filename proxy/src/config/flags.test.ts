@@ -54,6 +54,8 @@ describe('parseProxyArgs', () => {
       connectTimeoutMs: 5000,
       firstByteTimeoutMs: 300_000,
       maxInstanceFailoverRerouteAttempts: 2,
+      requestMigrationAttempts: 1,
+      requestMigrationDrainGraceSeconds: 20,
       drainTimeoutSeconds: 30,
       batchConcurrency: 8,
       batchLeaseSeconds: 30,
@@ -90,6 +92,12 @@ describe('parseProxyArgs', () => {
   it('requires --service-discovery and --routing-logic', () => {
     expect(configErrorOf(() => parseProxyArgs(['--routing-logic', 'roundrobin'], {})).message).toBe('--service-discovery: is required (one of static, k8s, configmap)');
     expect(configErrorOf(() => parseProxyArgs(['--service-discovery', 'k8s'], {})).setting).toBe('--routing-logic');
+  });
+
+  it('takes request migration settings: attempts 0 turns migration off, at most 10', () => {
+    expect(parse('--request-migration-attempts', '0', '--request-migration-drain-grace-seconds', '2.5')).toMatchObject({ requestMigrationAttempts: 0, requestMigrationDrainGraceSeconds: 2.5 });
+    expect(configErrorOf(() => parse('--request-migration-attempts', '11')).message).toBe('--request-migration-attempts: "11" must be an integer from 0 to 10');
+    expect(configErrorOf(() => parse('--request-migration-drain-grace-seconds', '-1')).message).toMatch(/^--request-migration-drain-grace-seconds: "-1" must be/);
   });
 
   it('names the flag, the value and the reason for a bad value', () => {

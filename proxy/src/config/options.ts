@@ -79,6 +79,10 @@ export interface ProxyOptions {
   outlierBaseEjectionSeconds: number;
   outlierMaxEjectionSeconds: number;
   outlierProbeIntervalSeconds: number;
+  /** Moves per request to another engine after its engine failed mid-answer (request migration); 0 turns it off. */
+  requestMigrationAttempts: number;
+  /** How long streams on an engine that left the routing table may finish before they are migrated. */
+  requestMigrationDrainGraceSeconds: number;
   drainTimeoutSeconds: number;
 
   enableBatchApi: boolean;

@@ -125,6 +125,14 @@ export const SETTINGS: SettingTable = {
   },
   outlierMaxEjectionSeconds: { group: G.outliers, flagType: value, describe: 'Longest ejection interval.', parse: positive, default: 300 },
   outlierProbeIntervalSeconds: { group: G.outliers, flagType: value, describe: 'Seconds between probes (GET /v1/models) of an engine ejected as unreachable.', parse: positive, default: 2 },
+  requestMigrationAttempts: {
+    group: G.routing, flagType: value, parse: int(0, 10), default: 1,
+    describe: 'Times a chat or completions request moves to another engine when its engine dies, stalls or errors mid-answer (a stream continues where it broke off; a non-streamed answer is fetched again whole); 0 turns request migration off.',
+  },
+  requestMigrationDrainGraceSeconds: {
+    group: G.routing, flagType: value, parse: number({ min: 0 }), default: 20,
+    describe: 'Seconds streams on an engine that left the routing table (or turned not ready) may keep running before they migrate to another engine.',
+  },
 
   engineStatsInterval: { group: G.stats, flagType: value, describe: 'Seconds between scrapes of engine /metrics.', parse: positive, default: 30 },
   requestStatsWindow: { group: G.stats, flagType: value, describe: 'Sliding window, in seconds, for request statistics.', parse: positive, default: 60 },

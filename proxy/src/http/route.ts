@@ -30,6 +30,18 @@ export interface AccessNotes {
   retries?: number;
   /** Stable error code when the request failed. */
   errorCode?: string;
+  /** Each move of the request to another engine after its engine failed or was drained (request migration). */
+  migrations?: MigrationNote[];
+  /** Why a broken answer was not moved to another engine (`tool_calls`, `n`, `exhausted`, ...). */
+  notMigrated?: string;
+}
+
+export interface MigrationNote {
+  /** URL of the engine that failed. */
+  from: string;
+  /** URL of the engine that took over. */
+  to: string;
+  reason: string;
 }
 
 /** A handler owns the response: it must end it or throw (the server turns a throw into an OpenAI error). */

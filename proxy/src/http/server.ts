@@ -173,7 +173,7 @@ export class HttpServer {
   private finish(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void {
     this.inFlight--;
     const seconds = (performance.now() - ctx.startedAt) / 1000;
-    const { model, engine, streamed, retries, errorCode } = ctx.notes;
+    const { model, engine, streamed, retries, errorCode, migrations, notMigrated } = ctx.notes;
     const status = res.writableFinished ? res.statusCode : 499;
     // Metrics only for models the router knows, so arbitrary client input can't grow label sets.
     if (model) {
@@ -193,6 +193,8 @@ export class HttpServer {
       ...(ctx.notes.modelDefaulted ? { modelDefaulted: true } : {}),
       retries,
       error: errorCode,
+      migrations,
+      notMigrated,
     });
     if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }

@@ -1,4 +1,5 @@
 import type { LogFormat } from '../config/options.js';
+import type { MigrationNote } from '../http/route.js';
 import type { Logger } from '@vllm-router/common';
 
 /** One access line: what every request did. */
@@ -17,6 +18,8 @@ export interface AccessEntry {
   streamed: boolean;
   retries: number | undefined;
   error: string | undefined;
+  migrations?: readonly MigrationNote[] | undefined;
+  notMigrated?: string | undefined;
 }
 
 export type AccessLogger = (entry: AccessEntry) => void;
@@ -43,6 +46,8 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
         streamed: e.streamed,
         ...(e.retries ? { retries: e.retries } : {}),
         ...(e.error ? { error: e.error } : {}),
+        ...(e.migrations?.length ? { migrated: e.migrations } : {}),
+        ...(e.notMigrated ? { not_migrated: e.notMigrated } : {}),
       });
     };
   return (e) => {
@@ -55,6 +60,8 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
     line += ` status=${e.status} latency_ms=${e.latencyMs} streamed=${e.streamed}`;
     if (e.retries) line += ` retries=${e.retries}`;
     if (e.error) line += ` error=${e.error}`;
+    if (e.migrations?.length) line += ` migrated=${e.migrations.map((m) => `${m.from}->${m.to}(${m.reason})`).join(',')}`;
+    if (e.notMigrated) line += ` not_migrated=${e.notMigrated}`;
     logger.info(line);
   };
 }

@@ -31,6 +31,8 @@ export interface RoutedRequest {
   receivedAt?: number;
   /** Narrows the engines and the choice: one leg of a request a policy splits (disaggregated prefill). */
   select?: EngineSelect;
+  /** Engines this request must not use (a migrated request's failed engines); `send` adds each engine it tries. */
+  tried?: Set<string>;
 }
 
 /**
@@ -52,10 +54,25 @@ export interface RequestTraceSink {
   responded(status: number, contentType: string | undefined): void;
   /** A piece of the response body as it passes through. */
   chunk(buf: Buffer): void;
-  /** The engine failed the request (unreachable, or the response was cut). */
-  fail(): void;
+  /** The engine failed the request (unreachable, or the response was cut); `reason` is a stable code. */
+  fail(reason?: string): void;
   end(): void;
 }
+
+/** An engine failed a request: it could not be reached, or its answer broke off (not a client abort, not a planned drain). */
+export interface EngineFailure {
+  engine: EngineEntry;
+  model: string;
+  /**
+   * A stable code: the connect-phase error (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`, ...), how a
+   * migrated answer broke (`connection_lost`, `incomplete`, `error_event`, `timeout`: see
+   * migration/break-reason.ts), or `interrupted` for an answer cut on an endpoint without migration.
+   */
+  reason: string;
+}
+
+/** Passive health handling subscribes here (see RoutingCore.onEngineFailure). */
+export type EngineFailureListener = (failure: EngineFailure) => void;
 
 export interface RequestObserver {
   begin(engineId: string, startedAt?: number): RequestTraceSink;
@@ -64,6 +81,14 @@ export interface RequestObserver {
 function outlierSignal(failure: UpstreamFailure): 'connect' | 'reset' | 'timeout' {
   if (failure.kind === 'first-byte-timeout' || (failure.kind === 'connect' && failure.timeout)) return 'timeout';
   if (failure.kind === 'connect' && failure.code !== 'ECONNRESET' && failure.code !== 'UND_ERR_SOCKET' && failure.code !== 'EPIPE') return 'connect';
+  return 'reset';
+}
+
+/** How an answer that broke off after its head counts for outlier detection (reasons: migration/break-reason.ts). */
+function midAnswerSignal(reason: string | undefined): 'reset' | 'timeout' | 'status_5xx' {
+  if (reason === 'timeout') return 'timeout';
+  // The engine itself reported an error: count it like a 5xx answer, not as a dead connection.
+  if (reason === 'error_event') return 'status_5xx';
   return 'reset';
 }
 
@@ -114,6 +139,7 @@ export class RoutingCore {
   readonly load = new LoadTracker();
   /** Models ever routable: a model that lost all its engines is a 503, not a 404. */
   private readonly everServed = new Set<string>();
+  private readonly failureListeners = new Set<EngineFailureListener>();
   health: HealthView;
 
   constructor(private readonly options: RoutingCoreOptions) {
@@ -166,19 +192,30 @@ export class RoutingCore {
     return new Set([...snapshot.models(), ...Object.keys(snapshot.table.aliases)]);
   }
 
+  /**
+   * The one hook for passive health handling: called whenever an engine fails a request, whether
+   * before its answer (connect errors, first-byte timeouts) or during it (reported through the
+   * exchange's `trace.fail(reason)`, as the relay and request migration do). Returns an unsubscribe.
+   */
+  onEngineFailure(listener: EngineFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   /** Send the request, trying other engines of the model after a connect-phase failure. */
   async send(request: RoutedRequest): Promise<UpstreamExchange> {
     const { snapshot, policy } = this.requireCurrent();
     const orchestrated = request.select ? undefined : policy.orchestrate?.(request, this);
     if (orchestrated) return orchestrated;
-    const tried = new Set<string>();
+    const tried = request.tried ?? new Set<string>();
+    const excludedBefore = tried.size;
     let lastFailure: UpstreamFailure | undefined;
     const pickRequest: PickRequest = { model: request.model, path: request.path, headers: request.headers, body: request.json };
     for (let attempt = 0; attempt <= this.options.maxFailoverAttempts; attempt++) {
-      const engine = this.choose(snapshot, policy, pickRequest, request, tried);
+      const engine = this.choose(snapshot, policy, pickRequest, request, tried, attempt > 0);
       if (!engine) break;
       tried.add(engine.id);
-      const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
+      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: 'POST',
         path: request.path,
@@ -206,7 +243,7 @@ export class RoutingCore {
       } catch (err) {
         stopWatching();
         const failure = classifyUpstreamError(err, request.signal.aborted);
-        if (failure.kind !== 'aborted') trace.fail();
+        if (failure.kind !== 'aborted') trace.fail(failure.code);
         release();
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
@@ -220,8 +257,8 @@ export class RoutingCore {
       }
     }
     if (lastFailure?.kind === 'connect' && lastFailure.timeout)
-      throw errors.gatewayTimeout(`Could not connect to an engine for "${request.model}" in time (${tried.size} tried).`);
-    if (lastFailure) throw errors.badGateway(`Could not reach an engine for "${request.model}" (${tried.size} tried, last error ${lastFailure.code}).`);
+      throw errors.gatewayTimeout(`Could not connect to an engine for "${request.model}" in time (${tried.size - excludedBefore} tried).`);
+    if (lastFailure) throw errors.badGateway(`Could not reach an engine for "${request.model}" (${tried.size - excludedBefore} tried, last error ${lastFailure.code}).`);
     throw errors.noEngine(request.model);
   }
 
@@ -231,9 +268,10 @@ export class RoutingCore {
     pickRequest: PickRequest,
     request: RoutedRequest,
     tried: ReadonlySet<string>,
+    failingOver: boolean,
   ): EngineEntry | undefined {
     if (request.pinnedEngineId !== undefined) {
-      if (tried.size > 0) return undefined;
+      if (failingOver) return undefined;
       const engine = snapshot.engines.get(request.pinnedEngineId);
       if (!engine || !engine.models.includes(request.model))
         throw errors.badRequest(`Engine "${request.pinnedEngineId}" does not serve model "${request.model}".`, 'id', 'engine_not_found');
@@ -241,7 +279,7 @@ export class RoutingCore {
     }
     const found = findCandidates(snapshot, request.model, request.needs, this.health, tried);
     if (!found.ok) {
-      if (tried.size > 0) return undefined; // ran out of engines to fail over to
+      if (failingOver) return undefined; // ran out of engines to fail over to
       throw found.error;
     }
     const context = this.policyContext(snapshot);
@@ -249,7 +287,7 @@ export class RoutingCore {
     if (!select) return policy.pick(pickRequest, found.engines, context);
     const accepted = found.engines.filter((e) => select.accepts(e));
     if (accepted.length === 0) {
-      if (tried.size > 0) return undefined;
+      if (failingOver) return undefined;
       throw select.none();
     }
     return select.pick(pickRequest, accepted, context);
@@ -270,7 +308,13 @@ export class RoutingCore {
   }
 
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
-  private track(engine: EngineEntry, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
+  private track(
+    engine: EngineEntry,
+    model: string,
+    inner: RequestTraceSink,
+    policy: RoutingPolicy,
+    pickRequest: PickRequest,
+  ): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.running(engine.url);
     gauge.inc();
@@ -291,15 +335,28 @@ export class RoutingCore {
         inner.responded(status, contentType);
       },
       chunk: (buf) => inner.chunk(buf),
-      fail: () => {
-        // Cut after the head: the engine died or reset mid-answer (failures before it are reported where they happen).
-        if (responded && !failed) this.options.outcomes?.failed(engine.id, 'reset', 'response cut mid-stream');
+      fail: (reason) => {
+        if (failed) return;
+        // Cut after the head: the engine died, reset, stalled or sent an error event mid-answer
+        // (failures before the head are reported to the outlier detector where they happen).
+        if (responded) this.options.outcomes?.failed(engine.id, midAnswerSignal(reason), reason ?? 'response cut mid-stream');
         failed = true;
         inner.fail();
+        this.reportFailure({ engine, model, reason: reason ?? 'interrupted' });
       },
       end: release,
     };
     return { trace, release };
+  }
+
+  private reportFailure(failure: EngineFailure): void {
+    for (const listener of this.failureListeners) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener's bug must not break the request that reported the failure.
+      }
+    }
   }
 
   private requireCurrent(): { snapshot: RoutingSnapshot; policy: RoutingPolicy } {

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { clientResponseHeaders } from '../../forward/headers.js';
 import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
-import type { RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
+import type { RoutedRequest, RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
+import type { RequestMigrator } from '../../migration/request-migrator.js';
 import { parseJsonObject, readBody } from '../body.js';
 import { errors, ProxyError } from '../errors.js';
 import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
@@ -12,6 +13,8 @@ export interface ModelRouteDeps {
   core: RoutingCore;
   metrics: ProxyMetrics;
   maxBodyBytes: number;
+  /** Request migration for chat and completions (proxy/src/migration); absent or covering nothing when off. */
+  migration?: RequestMigrator;
 }
 
 /** Reads the body, finds and resolves the model, and rewrites an alias to the real model name. */
@@ -101,7 +104,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       if (!res.writableFinished) controller.abort();
     });
     const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
-    const exchange = await deps.core.send({
+    const routed: RoutedRequest = {
       requestId: ctx.id,
       // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
       path: endpoint.path + ctx.search,
@@ -113,7 +116,9 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
       signal: controller.signal,
       receivedAt: ctx.startedAt,
-    });
+    };
+    if (deps.migration?.covers(endpoint, routed)) return deps.migration.forward(routed, res, ctx, relay);
+    const exchange = await deps.core.send(routed);
     ctx.notes.engine = exchange.engine.url;
     if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
     ctx.notes.retries = exchange.retries;

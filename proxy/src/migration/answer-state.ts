@@ -1,0 +1,117 @@
+/** Chat (`/v1/chat/completions`) or text (`/v1/completions`) answers. */
+export type CompletionKind = 'chat' | 'text';
+
+export type Json = Record<string, unknown>;
+
+export const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What every chunk of one answer carries, taken from the first chunk the client received. */
+export interface AnswerHeader {
+  id: unknown;
+  created: unknown;
+  model: unknown;
+  object: unknown;
+}
+
+/** Why what the client already has cannot be continued on another engine. */
+export type StreamBlocker = 'n' | 'tool_calls' | 'reasoning' | 'logprobs' | 'unparsed_event';
+
+/** True for vLLM's (and SGLang's) mid-stream error event: `{"error": {...}}` (older vLLM: `{"object": "error", ...}`). */
+export function isErrorEvent(chunk: Json): boolean {
+  return isRecord(chunk.error) || chunk.object === 'error';
+}
+
+/**
+ * What the client has received of one streamed answer so far, over every engine that served part of
+ * it: the text (to build the continuation), how many tokens that was (to reduce max_tokens), the
+ * answer's id and created, and anything that makes the answer impossible to continue faithfully.
+ */
+export class AnswerState {
+  header: AnswerHeader | undefined;
+  /** The original prompt's token count, when an engine reported usage on the first leg. */
+  promptTokens: number | undefined;
+  roleSent = false;
+  finishReason: string | undefined;
+  usageSent = false;
+  doneSent = false;
+  blocked: StreamBlocker | undefined;
+  private readonly parts: string[] = [];
+  private textLength = 0;
+  private tokensBeforeLeg = 0;
+  private legChunks = 0;
+  private legUsageTokens = 0;
+  private leg = 0;
+
+  constructor(private readonly kind: CompletionKind) {}
+
+  get text(): string {
+    if (this.parts.length > 1) this.parts.splice(0, this.parts.length, this.parts.join(''));
+    return this.parts[0] ?? '';
+  }
+
+  get contentSent(): boolean {
+    return this.textLength > 0;
+  }
+
+  /**
+   * Tokens the client has received. Per leg: the engine's own count when it reports usage on each chunk
+   * (vLLM's `continuous_usage_stats`), else one per content chunk (vLLM streams one token per chunk
+   * unless started with a larger --stream-interval).
+   */
+  get tokens(): number {
+    return this.tokensBeforeLeg + Math.max(this.legChunks, this.legUsageTokens);
+  }
+
+  /** Tokens sent before the current leg (what the current engine's usage does not include). */
+  get tokensBeforeCurrentLeg(): number {
+    return this.tokensBeforeLeg;
+  }
+
+  /** Another engine takes over from here. */
+  beginLeg(): void {
+    this.tokensBeforeLeg = this.tokens;
+    this.legChunks = 0;
+    this.legUsageTokens = 0;
+    this.leg++;
+  }
+
+  /** Record one chunk as the engine sent it (before any rewriting). */
+  observe(chunk: Json): void {
+    if (!this.header && (chunk.id !== undefined || chunk.created !== undefined))
+      this.header = { id: chunk.id, created: chunk.created, model: chunk.model, object: chunk.object };
+    if (Array.isArray(chunk.choices)) for (const choice of chunk.choices) this.observeChoice(choice);
+    const usage = chunk.usage;
+    if (isRecord(usage)) {
+      if (typeof usage.completion_tokens === 'number') this.legUsageTokens = Math.max(this.legUsageTokens, usage.completion_tokens);
+      if (this.leg === 0 && typeof usage.prompt_tokens === 'number') this.promptTokens = usage.prompt_tokens;
+      if (Array.isArray(chunk.choices) && chunk.choices.length === 0) this.usageSent = true;
+    }
+  }
+
+  private observeChoice(choice: unknown): void {
+    if (!isRecord(choice)) return;
+    if (choice.index !== undefined && choice.index !== 0) this.block('n');
+    if (choice.logprobs !== undefined && choice.logprobs !== null) this.block('logprobs');
+    if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    let content: unknown;
+    if (this.kind === 'chat') {
+      const delta = choice.delta;
+      if (!isRecord(delta)) return;
+      if (typeof delta.role === 'string') this.roleSent = true;
+      if ((Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) || isRecord(delta.function_call)) this.block('tool_calls');
+      if (nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning)) this.block('reasoning');
+      content = delta.content;
+    } else content = choice.text;
+    if (typeof content === 'string' && content.length > 0) {
+      this.parts.push(content);
+      this.textLength += content.length;
+      this.legChunks++;
+    }
+  }
+
+  block(reason: StreamBlocker): void {
+    this.blocked ??= reason;
+  }
+}
+
+const nonEmpty = (v: unknown): boolean => typeof v === 'string' && v.length > 0;

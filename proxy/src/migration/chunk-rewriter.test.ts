@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { rewriteChunk, wholeAnswerUsage, type RewriteContext } from './chunk-rewriter.js';
+
+const context: RewriteContext = {
+  kind: 'chat',
+  header: { id: 'chatcmpl-first', created: 100, model: 'm', object: 'chat.completion.chunk' },
+  roleSent: true,
+  tokensBefore: 4,
+  promptTokens: undefined,
+};
+const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  id: 'chatcmpl-second',
+  object: 'chat.completion.chunk',
+  created: 105,
+  model: 'm',
+  system_fingerprint: 'engine-b',
+  choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
+  ...extra,
+});
+
+describe('rewriteChunk', () => {
+  it('gives the continuation the first id, created and model, and keeps its own fingerprint', () => {
+    const out = rewriteChunk(chunk({ content: ' fox' }), context);
+    expect(out).toMatchObject({ id: 'chatcmpl-first', created: 100, model: 'm', system_fingerprint: 'engine-b', choices: [{ delta: { content: ' fox' } }] });
+  });
+
+  it('drops the opening role chunk when the client has its role, and strips a role from a chunk with content', () => {
+    expect(rewriteChunk(chunk({ role: 'assistant', content: '' }), context)).toBeUndefined();
+    expect(rewriteChunk(chunk({ role: 'assistant', content: 'x' }), context)?.choices).toEqual([{ index: 0, delta: { content: 'x' }, logprobs: null, finish_reason: null }]);
+    expect(rewriteChunk(chunk({ role: 'assistant', content: '' }), { ...context, roleSent: false })?.choices).toEqual([
+      { index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null },
+    ]);
+  });
+
+  it('leaves the input untouched', () => {
+    const input = chunk({ role: 'assistant', content: 'x' });
+    rewriteChunk(input, context);
+    expect(input.id).toBe('chatcmpl-second');
+    expect(input.choices[0]!.delta).toEqual({ role: 'assistant', content: 'x' });
+  });
+
+  it('turns the usage chunk into usage for the whole answer', () => {
+    const usage = { prompt_tokens: 14, completion_tokens: 6, total_tokens: 20, prompt_tokens_details: { cached_tokens: 12 } };
+    const out = rewriteChunk({ id: 'x', created: 1, choices: [], usage }, context);
+    expect(out).toEqual({ id: 'chatcmpl-first', created: 100, model: 'm', choices: [], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20, prompt_tokens_details: { cached_tokens: 10 } } });
+  });
+});
+
+describe('wholeAnswerUsage', () => {
+  it("prefers the first engine's prompt count, and changes nothing when no token was sent before", () => {
+    expect(wholeAnswerUsage({ prompt_tokens: 15, completion_tokens: 2 }, 5, 9)).toEqual({ prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 });
+    const usage = { prompt_tokens: 15, completion_tokens: 2, total_tokens: 17 };
+    expect(wholeAnswerUsage(usage, 0, undefined)).toBe(usage);
+  });
+});

@@ -1,0 +1,78 @@
+import { isRecord, type CompletionKind, type Json } from './answer-state.js';
+
+/** A request feature that a continuation cannot carry faithfully, once the client has part of the answer. */
+export type RequestBlocker = 'n' | 'logprobs' | 'echo' | 'structured_output' | 'prompt_shape' | 'messages_shape';
+
+/** Fields that constrain the whole output with a grammar: a continuation would restart the grammar mid-answer. */
+const STRUCTURED_FIELDS = ['guided_json', 'guided_regex', 'guided_choice', 'guided_grammar', 'structured_outputs', 'regex', 'ebnf'];
+
+/**
+ * Why a request cannot be continued from a partial answer, or undefined when it can. (A request whose
+ * client has received nothing but the role can always be sent again whole.)
+ */
+export function requestBlocker(kind: CompletionKind, body: Json): RequestBlocker | undefined {
+  if (isCount(body.n) && body.n > 1) return 'n';
+  if (isCount(body.best_of) && body.best_of > 1) return 'n';
+  if (kind === 'chat' ? body.logprobs === true : typeof body.logprobs === 'number') return 'logprobs';
+  if (body.prompt_logprobs !== undefined && body.prompt_logprobs !== null) return 'logprobs';
+  if (body.echo === true) return 'echo';
+  const format = body.response_format;
+  if (isRecord(format) && format.type !== undefined && format.type !== 'text') return 'structured_output';
+  if (STRUCTURED_FIELDS.some((f) => body[f] !== undefined && body[f] !== null)) return 'structured_output';
+  if (kind === 'text' && promptText(body.prompt) === undefined) return 'prompt_shape';
+  if (kind === 'chat' && (!Array.isArray(body.messages) || body.messages.length === 0)) return 'messages_shape';
+  return undefined;
+}
+
+/**
+ * The request that continues a partial answer on another engine: the text the client already has is
+ * appended to the prompt (completions) or given as an assistant message to continue (chat, vLLM's
+ * `continue_final_message` with `add_generation_prompt: false`); max_tokens, max_completion_tokens and
+ * min_tokens shrink by the tokens already sent; everything else (seed, sampling, stop, stream_options)
+ * is kept. With nothing sent yet, the original request is returned unchanged.
+ */
+export function continuationBody(kind: CompletionKind, body: Json, sentText: string, sentTokens: number): Json {
+  if (sentText.length === 0 && sentTokens === 0) return body;
+  const next: Json = { ...body };
+  for (const field of ['max_tokens', 'max_completion_tokens'])
+    if (isCount(body[field])) next[field] = Math.max(1, (body[field] as number) - sentTokens);
+  if (isCount(body.min_tokens)) next.min_tokens = Math.max(0, body.min_tokens - sentTokens);
+  if (kind === 'text') {
+    const prompt = promptText(body.prompt);
+    next.prompt = Array.isArray(body.prompt) ? [prompt + sentText] : prompt + sentText;
+    return next;
+  }
+  next.messages = continuedMessages(body, sentText);
+  next.continue_final_message = true;
+  next.add_generation_prompt = false;
+  return next;
+}
+
+/** Tokens left under the client's limit (max_completion_tokens, else max_tokens), or undefined without one. */
+export function tokensLeft(body: Json, sentTokens: number): number | undefined {
+  const limit = isCount(body.max_completion_tokens) ? body.max_completion_tokens : isCount(body.max_tokens) ? body.max_tokens : undefined;
+  return limit === undefined ? undefined : limit - sentTokens;
+}
+
+function continuedMessages(body: Json, sentText: string): unknown[] {
+  const messages = body.messages as unknown[];
+  const last = messages[messages.length - 1];
+  // The client was itself continuing an assistant message: the answer so far extends that message.
+  if (body.continue_final_message === true && isRecord(last) && last.role === 'assistant') {
+    const content = last.content;
+    const extended = typeof content === 'string' ? content + sentText : Array.isArray(content) ? [...content, { type: 'text', text: sentText }] : sentText;
+    return [...messages.slice(0, -1), { ...last, content: extended }];
+  }
+  return [...messages, { role: 'assistant', content: sentText }];
+}
+
+/** A completions prompt the router can extend: a string, or a list holding one string. */
+function promptText(prompt: unknown): string | undefined {
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return prompt[0];
+  return undefined;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
