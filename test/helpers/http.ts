@@ -50,7 +50,7 @@ const nullOrString = {
 };
 
 /** Matcher for the OpenAI error shape {"error":{"message","type","param","code"}} with a given code. */
-export function openAIError(code: string): unknown {
+export function openAIError(code: string | number): unknown {
   return {
     error: {
       message: expect.any(String),

@@ -9,8 +9,8 @@ describe('the vllm-router program migrates by default', () => {
   let dying: EngineSim;
   let healthy: EngineSim;
   beforeAll(async () => {
-    dying = await startEngineSim({ engineId: 'dying', host: '127.0.0.31', models: ['m1'], dieAfterChunks: 3, outputTokens: 8 });
-    healthy = await startEngineSim({ engineId: 'healthy', host: '127.0.0.32', models: ['m1'], outputTokens: 8 });
+    dying = await startEngineSim({ engineId: 'dying', host: '127.0.0.31', models: ['m1'], dieAfterChunks: 3, outputTokens: 8, fingerprintChunks: true });
+    healthy = await startEngineSim({ engineId: 'healthy', host: '127.0.0.32', models: ['m1'], outputTokens: 8, fingerprintChunks: true });
   });
   afterAll(async () => {
     await Promise.all([dying.close(), healthy.close()]);

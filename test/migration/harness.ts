@@ -6,7 +6,7 @@ import { startRouter, type RunningRouter, type TableSpec, type TestEngine } from
 
 /** The simulated engines of a migration test: deterministic output, continuations, 127.0.0.x addresses. */
 export const MODEL = 'm1';
-const ENGINE_DEFAULTS: EngineSimOptions = { models: [MODEL], outputTokens: 12, tokenDelayMs: 2, continueCompletions: true };
+const ENGINE_DEFAULTS: EngineSimOptions = { models: [MODEL], outputTokens: 12, tokenDelayMs: 2, continueCompletions: true, fingerprintChunks: true };
 
 export interface Fleet {
   /** Engines in routing-table order: with roundrobin, the first request goes to engines[0]. */

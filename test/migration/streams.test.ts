@@ -98,8 +98,9 @@ describe('a stream whose engine dies mid-answer continues on another engine', ()
   });
 
   it('ends the stream itself when the engine dies after the final chunk', async () => {
-    // 12 tokens: the role chunk, 12 content chunks, the final chunk (event 14), then [DONE].
-    fleet = await startFleet({ engines: [{ dieAfterChunks: 14 }, {}] });
+    // 12 tokens: the role chunk, then 12 content chunks, the last carrying finish_reason as vLLM sends
+    // it (event 13); the engine dies before [DONE].
+    fleet = await startFleet({ engines: [{ dieAfterChunks: 13 }, {}] });
     const body = { model: MODEL, messages, stream: true as const };
     const seen = await readChatStream(await fleet.client.chat.completions.create(body));
     const reference = await readChatStream(await fleet.referenceClient.chat.completions.create(body));

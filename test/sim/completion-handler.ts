@@ -41,6 +41,7 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
     created: Math.floor(Date.now() / 1000),
     model,
     fingerprint: engine.engineId,
+    fingerprintChunks: engine.fingerprintChunks,
     includeUsage: stream && isRecord(body.stream_options) && body.stream_options.include_usage === true,
   };
   const request: GenerationRequest = {

@@ -10,6 +10,8 @@ export interface CompletionMeta {
   model: string;
   /** The engine id, so a client can tell which engine served it. */
   fingerprint: string;
+  /** Name the engine on every chunk of a stream too (a test knob; vLLM does not). */
+  fingerprintChunks?: boolean;
   /** stream_options.include_usage: a final chunk with usage and no choices (vLLM sends no "usage": null before it). */
   includeUsage: boolean;
 }
@@ -75,5 +77,6 @@ function chunk(meta: CompletionMeta, choice: Record<string, unknown>): Record<st
 function envelope(meta: CompletionMeta, streaming: boolean): Record<string, unknown> {
   const object = meta.kind === 'chat' ? (streaming ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
   // vLLM sends system_fingerprint on whole responses, not on stream chunks (only the usage chunk).
-  return { id: meta.id, object, created: meta.created, model: meta.model, ...(streaming ? {} : { system_fingerprint: meta.fingerprint }) };
+  const named = !streaming || meta.fingerprintChunks === true;
+  return { id: meta.id, object, created: meta.created, model: meta.model, ...(named ? { system_fingerprint: meta.fingerprint } : {}) };
 }

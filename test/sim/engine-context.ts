@@ -12,6 +12,8 @@ export interface EngineContext {
   readonly embeddingDimensions: number;
   /** Completions prompts ending with the output sequence continue it (EngineSimOptions.continueCompletions). */
   readonly continueCompletions: boolean;
+  /** Every stream chunk names the engine (EngineSimOptions.fingerprintChunks). */
+  readonly fingerprintChunks: boolean;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
   sampleOutputTokens(): number;

@@ -67,6 +67,11 @@ export interface EngineSimOptions extends Partial<FailureInjection>, PdSimOption
    * `continue_final_message` always continue their final message.
    */
   continueCompletions?: boolean;
+  /**
+   * Put `system_fingerprint` (the engine id) on every stream chunk, so a test can see which engine wrote
+   * each part of a relayed stream. Default false: as vLLM, only the usage chunk carries it.
+   */
+  fingerprintChunks?: boolean;
 }
 
 export interface ResolvedSimOptions {
@@ -85,6 +90,7 @@ export interface ResolvedSimOptions {
   seed: number;
   embeddingDimensions: number;
   continueCompletions: boolean;
+  fingerprintChunks: boolean;
   failure: FailureInjection;
   /** Disaggregated prefill role, KV transfer and chunked prefill. */
   pd: ResolvedPdSimOptions;
@@ -107,6 +113,7 @@ export function resolveOptions(o: EngineSimOptions): ResolvedSimOptions {
     seed: o.seed ?? 1,
     embeddingDimensions: o.embeddingDimensions ?? 8,
     continueCompletions: o.continueCompletions ?? false,
+    fingerprintChunks: o.fingerprintChunks ?? false,
     failure: mergeFailure(
       { errorRate: 0, hang: false, resetBeforeResponse: false, resetMidStream: null, dieAfterChunks: null, deathMode: 'reset', unhealthy: false },
       o,

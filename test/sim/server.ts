@@ -61,6 +61,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
     kv,
     embeddingDimensions: o.embeddingDimensions,
     continueCompletions: o.continueCompletions,
+    fingerprintChunks: o.fingerprintChunks,
     failure: () => failure,
     sampleOutputTokens: () => (o.outputTokensRange ? randomInt(lengthRandom, ...o.outputTokensRange) : o.outputTokens),
     nextId: (prefix) => `${prefix}-${engineId}-${++ids}`,

@@ -134,7 +134,7 @@ export class PdFlow {
       const started = performance.now();
       let exchange: UpstreamExchange;
       try {
-        exchange = await core.send({ ...request, headers, body: bytes, json: body, select });
+        exchange = await core.send({ ...request, headers, body: bytes, json: body, select, tried: legExclusions(request) });
       } catch (err) {
         const leg = seen.failure;
         if (!leg || !(err instanceof ProxyError) || err.status === 499) throw err;
@@ -147,7 +147,9 @@ export class PdFlow {
       const { engine, statusCode } = exchange;
       metrics.leg(engine.id, engine.url, 'prefill', statusCode);
       const read = await this.readAnswer(exchange, request.signal);
-      const last = attempt >= core.maxFailoverAttempts || remaining(core, request, 'prefill', failed) <= 1;
+      // Another prefill engine left to try? The one that answered is excluded by name: outlier
+      // detection may have ejected it by now, so it is no longer among the candidates anyway.
+      const last = attempt >= core.maxFailoverAttempts || remaining(core, request, 'prefill', new Set([...failed, engine.id])) === 0;
       if (read.bytes && statusCode >= 400 && (statusCode < 500 || last)) return { result: new PrefillAnswer(buffered(exchange, read.bytes)), retries: attempt };
       if (read.bytes && statusCode < 300) {
         const params = this.mode === 'disaggregated_prefill_orchestrated' ? kvTransferParamsOf(parseJson(read.bytes)) : undefined;
@@ -178,7 +180,7 @@ export class PdFlow {
     const seen: { failure?: LegFailure } = {};
     const select = this.select('decode', request.model, failed, () => lastError, seen);
     try {
-      const exchange = await core.send({ ...request, body: Buffer.from(JSON.stringify(body)), json: body, select });
+      const exchange = await core.send({ ...request, body: Buffer.from(JSON.stringify(body)), json: body, select, tried: legExclusions(request) });
       metrics.leg(exchange.engine.id, exchange.engine.url, 'decode', exchange.statusCode);
       if (exchange.statusCode < 500 || !mayRetry) return { ok: true, exchange };
       exchange.release();
@@ -233,6 +235,15 @@ export class PdFlow {
 }
 
 const NONE_FAILED: ReadonlySet<string> = new Set();
+
+/**
+ * Each leg gets its own copy of the engines the request must avoid (those a migrated request left):
+ * `send` adds every engine it tries to that set, so a shared one would hide the prefill engine from
+ * the next leg's fresh prefill.
+ */
+function legExclusions(request: RoutedRequest): Set<string> {
+  return new Set(request.tried);
+}
 
 /** Engines of the role (any role when undefined) that could take the request now, apart from those that failed it. */
 function remaining(core: RoutingCore, request: RoutedRequest, role: PdRole | undefined, failed: ReadonlySet<string>): number {

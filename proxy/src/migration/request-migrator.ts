@@ -69,6 +69,7 @@ export class RequestMigrator {
     const job = new MigrationJob(kind, request, request.json ?? {}, res, ctx, this.options.attempts, this.options.metrics);
     const exchange = await this.openFirst(job);
     ctx.notes.engine = exchange.engine.url;
+    if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
     ctx.notes.retries = exchange.retries;
     if (exchange.statusCode === 200 && isEventStream(exchange.headers['content-type'])) return new MigratingStream(job, this).run(exchange);
     if (exchange.statusCode === 200 && isJson(exchange.headers['content-type'])) return relayBufferedAnswer(job, this, exchange, passthrough);
