@@ -5,7 +5,11 @@ import { buildStaticTable } from '../config/static-table.js';
 import type { RouterApp } from './router-app.js';
 
 /** Settings a running proxy can't change (they shape the listener or the process); a file that changes them is applied on restart. */
-const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = ['host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath'];
+const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = [
+  'host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath',
+  'externalProvidersConfig', 'callbacks', 'requestRewriter', 'otelEndpoint', 'otelServiceName', 'otelSecure',
+  'sentryDsn', 'sentryTracesSampleRate', 'sentryProfileSessionSampleRate',
+];
 
 /**
  * Follows --dynamic-config-json/yaml: each valid version of the file becomes the routing table; an

@@ -33,6 +33,12 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
     if (!app.applyTable(buildStaticTable(options), 'static')) throw new ConfigError('--static-backends', undefined, 'produced an invalid routing table (see log)');
   }
   const watcher = await followDynamicConfig(app, options);
+  // Started from the config file alone: a file that cannot give a routing table is a startup error.
+  if (options.serviceDiscovery === 'static' && !app.core.snapshot) {
+    await watcher?.stop();
+    const file = dynamic ? `--dynamic-config-${dynamic.format}` : '--static-backends';
+    throw new ConfigError(file, dynamic?.path, `gives no usable routing table: ${app.healthReport().config_error?.message ?? 'no engines'}`);
+  }
   // Loaded only when used: the Kubernetes client is large, and static mode should start fast and lean.
   const discovery = options.serviceDiscovery === 'static' ? undefined : await (await import('../discovery/start-discovery.js')).startDiscovery(app, options);
 

@@ -32,6 +32,7 @@ export type RouterAppSettings = Pick<
       | 'staticBackendHealthChecks'
       | 'staticBackendHealthCheckInterval'
       | 'staticBackendHealthCheckTimeoutSeconds'
+      | 'kvAwareThreshold'
     >
   >;
 
@@ -84,6 +85,7 @@ export class RouterApp {
       observer: this.stats.requests,
       signals: this.stats,
       ...(this.healthChecker ? { health: this.healthChecker } : {}),
+      ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
     });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats

@@ -11,7 +11,7 @@ import type { Capability } from './endpoints.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
 import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/policy.js';
-import { createPolicy } from './policies/registry.js';
+import { createPolicy, type PolicyOptions } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
 
 /** One request on its way to an engine, after parsing and alias resolution. */
@@ -72,6 +72,8 @@ export interface RoutingCoreOptions {
   observer?: RequestObserver;
   /** Scraped engine load signals, passed to policies. */
   signals?: EngineSignalView;
+  /** Settings policies are built with (e.g. --kv-aware-threshold). */
+  policyOptions?: PolicyOptions;
 }
 
 /**
@@ -96,7 +98,7 @@ export class RoutingCore {
   /** Swap in a validated table. Throws (and keeps the old table) if its policy can't be built. */
   setTable(table: RoutingTable): void {
     const previous = this.current;
-    const policy = previous && previous.policy.name === table.routingLogic ? previous.policy : createPolicy(table.routingLogic);
+    const policy = previous && previous.policy.name === table.routingLogic ? previous.policy : createPolicy(table.routingLogic, this.options.policyOptions);
     const snapshot = new RoutingSnapshot(table);
     this.current = { snapshot, policy };
     for (const model of snapshot.models()) this.everServed.add(model);

@@ -16,8 +16,9 @@ const CHARS_PER_TOKEN = 4;
  * - Load per engine = in flight here + queue depth and KV use from scraped metrics (engineLoad).
  * - An engine whose load exceeds the least loaded one's by more than balanceAbsThreshold and more
  *   than balanceRelThreshold times is overloaded: it loses its affinity for now.
- * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio
- *   and the match covers at least minMatchChars characters;
+ * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio,
+ *   the match covers at least minMatchChars characters and (kvaware) leaves at most
+ *   maxUnmatchedChars of the prompt unmatched;
  *   ties (several engines hold the prefix) go to the least loaded. Below the ratio: least loaded.
  *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
  *   a second home instead of piling onto one engine.
@@ -30,7 +31,11 @@ export class PrefixAwarePolicy implements RoutingPolicy {
   /** The blocks recorded for each request in flight, to take back if the engine fails it. */
   private readonly recorded = new WeakMap<PickRequest, readonly number[]>();
 
-  constructor(readonly name: 'prefixaware' | 'kvaware' = 'prefixaware') {}
+  constructor(
+    readonly name: 'prefixaware' | 'kvaware' = 'prefixaware',
+    /** kvaware (reference --kv-aware-threshold, in characters): most of the prompt a match may leave unmatched; 0 = no limit. */
+    private readonly maxUnmatchedChars = 0,
+  ) {}
 
   pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry {
     const params = context.snapshot.memo('prefix-params', () => ({ ...DEFAULT_PREFIX_PARAMS, ...context.snapshot.table.prefix }));
@@ -68,8 +73,10 @@ export class PrefixAwarePolicy implements RoutingPolicy {
       if (overloaded) matched[i] = -1;
       else if (matched[i]! > best) best = matched[i]!;
     }
+    const unmatchedChars = (hashes.length - best) * params.blockChars;
     if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars)
       return leastLoadedOf(candidates, loads);
+    if (this.maxUnmatchedChars > 0 && unmatchedChars > this.maxUnmatchedChars) return leastLoadedOf(candidates, loads);
     const holders = candidates.filter((_, i) => matched[i] === best);
     return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best));
   }

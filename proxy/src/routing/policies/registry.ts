@@ -14,7 +14,15 @@ export class PolicyNotAvailableError extends Error {
  * `kvaware` is served by the prefix-aware scorer, our best load-and-cache policy: it weighs the
  * engines' scraped queue depth and KV-cache use with the cached prefix (see prefix-aware.ts).
  */
-export function createPolicy(name: RoutingLogic): RoutingPolicy {
+export interface PolicyOptions {
+  /** Reference --kv-aware-threshold: prompt tokens a kvaware match may leave unmatched (4 characters each). */
+  kvAwareThresholdTokens?: number;
+}
+
+/** Characters per token for --kv-aware-threshold (the prefix index works on characters). */
+const CHARS_PER_TOKEN = 4;
+
+export function createPolicy(name: RoutingLogic, options: PolicyOptions = {}): RoutingPolicy {
   switch (name) {
     case 'roundrobin':
       return new RoundRobinPolicy();
@@ -23,8 +31,9 @@ export function createPolicy(name: RoutingLogic): RoutingPolicy {
     case 'leastload':
       return new LeastLoadPolicy();
     case 'prefixaware':
-    case 'kvaware':
       return new PrefixAwarePolicy(name);
+    case 'kvaware':
+      return new PrefixAwarePolicy(name, (options.kvAwareThresholdTokens ?? 0) * CHARS_PER_TOKEN);
     case 'disaggregated_prefill':
       throw new PolicyNotAvailableError(
         `routing logic "${name}" is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`,
