@@ -7,6 +7,7 @@ import type { Route } from '../http/route.js';
 import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { routingDecisionLogger } from '../logging/routing-log.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -86,6 +87,7 @@ export class RouterApp {
       signals: this.stats,
       ...(this.healthChecker ? { health: this.healthChecker } : {}),
       ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
+      onRouted: routingDecisionLogger(deps.logger),
     });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats

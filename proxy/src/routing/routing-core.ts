@@ -13,6 +13,7 @@ import { LoadTracker } from './load-tracker.js';
 import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/policy.js';
 import { createPolicy, type PolicyOptions } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
+import type { RoutingDecision } from '../logging/routing-log.js';
 
 /** One request on its way to an engine, after parsing and alias resolution. */
 export interface RoutedRequest {
@@ -42,7 +43,7 @@ export interface RequestTraceSink {
 }
 
 export interface RequestObserver {
-  begin(engineId: string, startedAt?: number): RequestTraceSink;
+  begin(engineId: string, startedAt?: number, model?: string): RequestTraceSink;
 }
 
 const RELEASED = new Error('the router released the exchange before the engine finished');
@@ -74,6 +75,8 @@ export interface RoutingCoreOptions {
   signals?: EngineSignalView;
   /** Settings policies are built with (e.g. --kv-aware-threshold). */
   policyOptions?: PolicyOptions;
+  /** Told of every engine chosen for a request, retries included (the routing log line). */
+  onRouted?: (decision: RoutingDecision) => void;
 }
 
 /**
@@ -136,7 +139,8 @@ export class RoutingCore {
       const engine = this.choose(snapshot, policy, pickRequest, request, tried);
       if (!engine) break;
       tried.add(engine.id);
-      const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
+      this.options.onRouted?.({ requestId: request.requestId, engine, request: pickRequest, sessionKey: snapshot.table.sessionKey, receivedAt: request.receivedAt });
+      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: 'POST',
         path: request.path,
@@ -151,6 +155,7 @@ export class RoutingCore {
       try {
         const head = await call.head;
         trace.responded(head.statusCode, head.headers['content-type']);
+        if (head.statusCode >= 400) this.options.metrics.engineError(engine.url, request.model, head.statusCode < 500 ? 'http_4xx' : 'http_5xx');
         const releaseAll = () => {
           stopWatching();
           // A caller that gave up before the body ended (e.g. the engine's headers could not be
@@ -166,6 +171,7 @@ export class RoutingCore {
         release();
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
+        this.options.metrics.engineError(engine.url, request.model, failure.kind === 'connect' ? (failure.timeout ? 'timeout' : 'connect_error') : failure.kind === 'first-byte-timeout' ? 'timeout' : 'upstream_error');
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
         if (failure.kind === 'other') throw errors.badGateway(`Engine ${engine.id} failed: ${failure.code}.`, err);
         lastFailure = failure;
@@ -206,12 +212,13 @@ export class RoutingCore {
   }
 
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
-  private track(engine: EngineEntry, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
+  private track(engine: EngineEntry, model: string, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.running(engine.url);
     gauge.inc();
     let done = false;
     let failed = false;
+    let responded = false;
     const release = () => {
       if (done) return;
       done = true;
@@ -221,9 +228,14 @@ export class RoutingCore {
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
     };
     const trace: RequestTraceSink = {
-      responded: (status, contentType) => inner.responded(status, contentType),
+      responded: (status, contentType) => {
+        responded = true;
+        inner.responded(status, contentType);
+      },
       chunk: (buf) => inner.chunk(buf),
       fail: () => {
+        // Failures before the head are counted where they are classified; this is a cut mid-answer.
+        if (responded && !failed) this.options.metrics.engineError(engine.url, model, 'interrupted');
         failed = true;
         inner.fail();
       },

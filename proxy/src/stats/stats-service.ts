@@ -23,6 +23,9 @@ export interface EngineStatsView {
   waiting: number | null;
   kv_cache_usage: number | null;
   prefix_cache_hit_rate: number | null;
+  /** The engine's own cumulative prefix-cache counters (tokens), as scraped. */
+  prefix_cache_hits: number | null;
+  prefix_cache_queries: number | null;
   block_size: number | null;
   num_gpu_blocks: number | null;
   scraped_at: string | null;
@@ -78,6 +81,8 @@ export class StatsService implements EngineSignalView {
       waiting: m?.waiting ?? null,
       kv_cache_usage: m?.kvUsage ?? null,
       prefix_cache_hit_rate: s?.prefixCacheHitRate ?? null,
+      prefix_cache_hits: m?.prefixCacheHits ?? null,
+      prefix_cache_queries: m?.prefixCacheQueries ?? null,
       block_size: m?.blockSize ?? null,
       num_gpu_blocks: m?.numGpuBlocks ?? null,
       scraped_at: s?.scrapedAt !== undefined ? new Date(s.scrapedAt).toISOString() : null,
