@@ -8,6 +8,9 @@ import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { routingDecisionLogger } from '../logging/routing-log.js';
+import { sleepRoutes } from '../http/handlers/sleep-routes.js';
+import { voicesRoute } from '../http/handlers/voices-route.js';
+import { awakeAndHealthy, SleepState } from '../routing/sleep-state.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -57,6 +60,8 @@ export class RouterApp {
   readonly stats: StatsService;
   /** Runs only with staticBackendHealthChecks. */
   readonly healthChecker: StaticHealthChecker | undefined;
+  /** Engines put to sleep through POST /sleep; they leave routing until woken. */
+  readonly sleep = new SleepState();
   private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
@@ -85,7 +90,7 @@ export class RouterApp {
       ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}),
       observer: this.stats.requests,
       signals: this.stats,
-      ...(this.healthChecker ? { health: this.healthChecker } : {}),
+      health: awakeAndHealthy(this.sleep, this.healthChecker),
       ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
       onRouted: routingDecisionLogger(deps.logger),
     });
@@ -99,7 +104,9 @@ export class RouterApp {
         path: endpoint.path,
         handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       })),
-      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
+      voicesRoute({ core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+      ...sleepRoutes({ core: this.core, pools: this.pools, sleep: this.sleep, maxBodyBytes: settings.maxBodyBytes, ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}) }),
+      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt, sleep: this.sleep,
         engineReport: (e) => this.report(e),
         statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.stats, this.healthChecker),
       }),
@@ -135,6 +142,7 @@ export class RouterApp {
     }
     this.stats.setTable(result.table);
     this.healthChecker?.setTable(result.table);
+    this.sleep.retain(new Set(result.table.engines.map((e) => e.id)));
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });

@@ -20,6 +20,8 @@ export interface RoutedRequest {
   requestId: string;
   /** Path and query to request on the engine. */
   path: string;
+  /** POST unless given (GET /v1/audio/voices). */
+  method?: 'GET' | 'POST';
   model: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -142,7 +144,7 @@ export class RoutingCore {
       this.options.onRouted?.({ requestId: request.requestId, engine, request: pickRequest, sessionKey: snapshot.table.sessionKey, receivedAt: request.receivedAt });
       const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
-        method: 'POST',
+        method: request.method ?? 'POST',
         path: request.path,
         headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
         body: request.body,

@@ -15,6 +15,8 @@ export interface InfoRouteDeps {
   /** Per-engine statistics and health (GET /stats, and the extra fields of GET /engines). */
   engineReport?: (engine: EngineEntry) => EngineReport;
   statsReport?: () => unknown;
+  /** Engines put to sleep through the router. */
+  sleep?: { isSleeping(engineId: string): boolean };
 }
 
 /** GET /v1/models: every served model once, then each alias pointing at its model. */
@@ -51,6 +53,7 @@ function listEngines(deps: InfoRouteDeps) {
       ready: e.ready,
       labels: e.labels,
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
+      sleeping: deps.sleep?.isSleeping(e.id) ?? false,
       in_flight: deps.core.load.get(e.id),
       ...(report ? { health: report.health, stats: { requests: report.requests, engine: report.engine } } : {}),
     };

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { clientResponseHeaders } from '../../forward/headers.js';
 import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
-import type { RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
+import type { RoutedRequest, RoutingCore, UpstreamExchange } from '../../routing/routing-core.js';
 import { parseJsonObject, readBody } from '../body.js';
 import { errors, ProxyError } from '../errors.js';
 import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
@@ -21,6 +21,7 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   const json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
   const name = json ? json.model : readMultipartField(raw, contentType, 'model');
   if (typeof name !== 'string' || name === '') throw errors.missingModel();
+  if (!json) checkMultipartNumber(raw, contentType, 'temperature');
   ctx.notes.requestedModel = name;
   let resolved: { model: string; alias?: string };
   try {
@@ -40,14 +41,24 @@ async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, dep
   return { body, json: json && { ...json, model: resolved.model }, model: resolved.model };
 }
 
+/** A form field the engine parses as a number (transcription temperature): 400 here, as the reference answers. */
+function checkMultipartNumber(raw: Buffer, contentType: string | undefined, field: string): void {
+  const value = readMultipartField(raw, contentType, field);
+  if (value !== undefined && (value.trim() === '' || !Number.isFinite(Number(value))))
+    throw errors.badRequest(`The form field "${field}" must be a number; got ${JSON.stringify(value.slice(0, 40))}.`, field, 'invalid_number');
+}
+
 /**
  * Streams the engine's answer to the client as it arrives: no buffering, backpressure respected
- * (a full client socket pauses the engine's connection until it drains).
+ * (a full client socket pauses the engine's connection until it drains). An engine that streams
+ * without a Content-Type is relayed as text/event-stream, as the reference does.
  */
-function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal): Promise<void> {
+export function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal, streamRequested = false): Promise<void> {
   const { body, trace } = exchange;
-  res.writeHead(exchange.statusCode, clientResponseHeaders(exchange.headers, ctx.id));
-  const contentType = exchange.headers['content-type'];
+  const headers = clientResponseHeaders(exchange.headers, ctx.id);
+  if (streamRequested && exchange.headers['content-type'] === undefined) headers['content-type'] = 'text/event-stream';
+  res.writeHead(exchange.statusCode, headers);
+  const contentType = headers['content-type'];
   ctx.notes.streamed = typeof contentType === 'string' && contentType.includes('text/event-stream');
   if (ctx.notes.streamed) res.flushHeaders();
   return new Promise<void>((resolve) => {
@@ -81,6 +92,20 @@ function relay(exchange: UpstreamExchange, res: ServerResponse, ctx: RequestCont
   });
 }
 
+/**
+ * Multipart endpoints (audio, image edits) answer 503 when no engine can be reached, as the
+ * reference does for them; JSON endpoints keep 502.
+ */
+async function sendRouted(deps: ModelRouteDeps, endpoint: ModelEndpoint, request: RoutedRequest): Promise<UpstreamExchange> {
+  try {
+    return await deps.core.send(request);
+  } catch (err) {
+    if (endpoint.body === 'multipart' && err instanceof ProxyError && err.code === 'upstream_error')
+      throw new ProxyError(503, 'engine_unreachable', err.message, 'service_unavailable_error', null, { cause: err });
+    throw err;
+  }
+}
+
 /** POST handler for one model-bearing endpoint (chat, completions, embeddings, ...). */
 export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): RouteHandler {
   return async (req, res, ctx) => {
@@ -90,7 +115,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       if (!res.writableFinished) controller.abort();
     });
     const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
-    const exchange = await deps.core.send({
+    const exchange = await sendRouted(deps, endpoint, {
       requestId: ctx.id,
       // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
       path: endpoint.path + ctx.search,
@@ -106,7 +131,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
     ctx.notes.engine = exchange.engine.url;
     ctx.notes.retries = exchange.retries;
     try {
-      await relay(exchange, res, ctx, controller.signal);
+      await relay(exchange, res, ctx, controller.signal, json?.stream === true);
     } finally {
       exchange.release();
     }
