@@ -9,6 +9,14 @@ import { followDynamicConfig } from './dynamic-config-source.js';
 import { unsupportedFlags } from './not-yet.js';
 import { BatchFeature } from './batch-feature.js';
 import { RouterApp } from './router-app.js';
+import { loadExternalProviders } from '../providers/external-providers.js';
+import { loadRequestHooks } from '../hooks/request-hooks.js';
+import { finalizeTable, type RoutingTable } from '@vllm-router/common/routing-table';
+
+/** external-only: no engines of our own; the external providers are added to this table. */
+function emptyTable(options: ProxyOptions): RoutingTable {
+  return finalizeTable({ source: 'static', routingLogic: options.routingLogic, ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}), engines: [], aliases: {}, modelTypes: {} });
+}
 
 export interface RunningProxy {
   app: RouterApp;
@@ -23,8 +31,19 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
   const problems = unsupportedFlags(options);
   if (problems.length) throw new ConfigError(undefined, undefined, problems.join('; '));
   const logger = createLogger(options.logLevel, options.logFormat);
+  const externalProviders = options.externalProvidersConfig !== undefined ? loadExternalProviders(options.externalProvidersConfig, env) : undefined;
+  const hooks = await loadRequestHooks(options);
   const batches = options.enableBatchApi ? new BatchFeature(options, logger) : undefined;
-  const app = new RouterApp(options, { logger, ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}) });
+  const app = new RouterApp(options, {
+    logger,
+    ...(hooks ? { hooks } : {}),
+    ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}),
+    ...(externalProviders ? { externalProviders } : {}),
+  });
+  if (externalProviders)
+    logger.info('external providers', { providers: externalProviders.providers.map((p) => `${p.name}=${p.engine.url}[${p.engine.models.join(',')}]`).join(' ') });
+  if (options.serviceDiscovery === 'external-only' && !app.applyTable(emptyTable(options), 'static'))
+    throw new ConfigError('--external-providers-config', options.externalProvidersConfig, 'produced an invalid routing table (see log)');
 
   // Static flags give the first table, unless a dynamic config file will provide the models.
   // Kubernetes and ConfigMap discovery bring their own tables (startDiscovery below).

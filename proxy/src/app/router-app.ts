@@ -11,6 +11,8 @@ import { routingDecisionLogger } from '../logging/routing-log.js';
 import { sleepRoutes } from '../http/handlers/sleep-routes.js';
 import { voicesRoute } from '../http/handlers/voices-route.js';
 import { awakeAndHealthy, SleepState } from '../routing/sleep-state.js';
+import type { ExternalProviders } from '../providers/external-providers.js';
+import type { RequestHooks } from '../hooks/request-hooks.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -45,6 +47,10 @@ export interface RouterAppDeps {
   metrics?: ProxyMetrics;
   /** Routes added by optional features (files, batches), mounted before the catch-all 404. */
   extraRoutes?: (app: RouterApp) => Route[];
+  /** --external-providers-config: upstreams added to every table applied, with their own keys. */
+  externalProviders?: ExternalProviders;
+  /** --callbacks and --request-rewriter. */
+  hooks?: RequestHooks;
 }
 
 /**
@@ -93,6 +99,7 @@ export class RouterApp {
       health: awakeAndHealthy(this.sleep, this.healthChecker),
       ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
       onRouted: routingDecisionLogger(deps.logger),
+      ...(deps.externalProviders ? { engineHeaders: (e: RoutingTable['engines'][number]) => deps.externalProviders?.headersFor(e) } : {}),
     });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
@@ -102,7 +109,7 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}) }),
       })),
       voicesRoute({ core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       ...sleepRoutes({ core: this.core, pools: this.pools, sleep: this.sleep, maxBodyBytes: settings.maxBodyBytes, ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}) }),
@@ -128,9 +135,14 @@ export class RouterApp {
 
   /** Validate and swap in a table from `source`. Returns false (and keeps the old table) when refused. */
   applyTable(candidate: unknown, source: string, dynamicConfig?: unknown): boolean {
-    const result = validateRoutingTable(candidate);
+    const checked = validateRoutingTable(candidate);
+    if (!checked.ok) {
+      this.rejectConfig(source, `invalid routing table: ${formatIssues(checked.issues)}`);
+      return false;
+    }
+    const result = this.deps.externalProviders ? validateRoutingTable(this.deps.externalProviders.addTo(checked.table)) : checked;
     if (!result.ok) {
-      this.rejectConfig(source, `invalid routing table: ${formatIssues(result.issues)}`);
+      this.rejectConfig(source, `invalid routing table with the external providers: ${formatIssues(result.issues)}`);
       return false;
     }
     const previous = this.core.snapshot?.table.revision;

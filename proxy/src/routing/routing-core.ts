@@ -79,6 +79,8 @@ export interface RoutingCoreOptions {
   policyOptions?: PolicyOptions;
   /** Told of every engine chosen for a request, retries included (the routing log line). */
   onRouted?: (decision: RoutingDecision) => void;
+  /** Headers of an engine's own (an external provider's key): they replace the client's Authorization. */
+  engineHeaders?: (engine: EngineEntry) => Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -146,7 +148,7 @@ export class RoutingCore {
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: request.method ?? 'POST',
         path: request.path,
-        headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
+        headers: this.headersFor(engine, request),
         body: request.body,
       });
       // The client leaving cuts the call, before or after the engine's head.
@@ -244,6 +246,17 @@ export class RoutingCore {
       end: release,
     };
     return { trace, release };
+  }
+
+  private headersFor(engine: EngineEntry, request: RoutedRequest): Record<string, string> {
+    const headers = upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey);
+    const own = this.options.engineHeaders?.(engine);
+    if (own) {
+      // Neither the client's key for this router nor VLLM_API_KEY may reach another party.
+      delete headers.authorization;
+      Object.assign(headers, own);
+    }
+    return headers;
   }
 
   private requireCurrent(): { snapshot: RoutingSnapshot; policy: RoutingPolicy } {

@@ -7,18 +7,40 @@ import { parseJsonObject, readBody } from '../body.js';
 import { errors, ProxyError } from '../errors.js';
 import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
 import type { RequestContext, RouteHandler } from '../route.js';
+import type { Logger } from '@vllm-router/common';
+import { AnswerCollector, runHook, sendHookResponse, type HookResponse, type RequestHooks } from '../../hooks/request-hooks.js';
 
 export interface ModelRouteDeps {
   core: RoutingCore;
   metrics: ProxyMetrics;
   maxBodyBytes: number;
+  /** --callbacks / --request-rewriter (JSON endpoints). */
+  hooks?: RequestHooks;
+  /** Where postRequest hook failures are reported. */
+  logger?: Logger;
 }
 
 /** Reads the body, finds and resolves the model, and rewrites an alias to the real model name. */
 async function readRoutedBody(req: IncomingMessage, endpoint: ModelEndpoint, deps: ModelRouteDeps, ctx: RequestContext) {
-  const raw = await readBody(req, deps.maxBodyBytes);
+  let raw = await readBody(req, deps.maxBodyBytes);
   const contentType = req.headers['content-type'];
-  const json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
+  let json = endpoint.body === 'json' ? parseJsonObject(raw) : undefined;
+  const hooks = deps.hooks;
+  if (json && hooks?.preRequest) {
+    const body = json;
+    const answer = await runHook('preRequest', () => hooks.preRequest!({ requestId: ctx.id, path: endpoint.path, headers: req.headers, body }));
+    if (answer) return { answer };
+  }
+  if (json && hooks?.rewriteRequest && typeof json.model === 'string') {
+    const body = json;
+    const model = json.model;
+    const rewritten = await runHook('rewriteRequest', () => hooks.rewriteRequest!({ requestId: ctx.id, path: endpoint.path, model, body }));
+    if (rewritten !== undefined) {
+      if (typeof rewritten !== 'object' || rewritten === null || Array.isArray(rewritten)) throw errors.internal('The router\'s rewriteRequest hook returned something other than a JSON object.');
+      json = rewritten;
+      raw = Buffer.from(JSON.stringify(rewritten));
+    }
+  }
   const name = json ? json.model : readMultipartField(raw, contentType, 'model');
   if (typeof name !== 'string' || name === '') throw errors.missingModel();
   if (!json) checkMultipartNumber(raw, contentType, 'temperature');
@@ -106,10 +128,34 @@ async function sendRouted(deps: ModelRouteDeps, endpoint: ModelEndpoint, request
   }
 }
 
+/** The exchange with its body chunks copied to `collector` as they are relayed. */
+function withCollector(exchange: UpstreamExchange, collector: AnswerCollector): UpstreamExchange {
+  const { trace } = exchange;
+  return {
+    ...exchange,
+    trace: {
+      ...trace,
+      chunk: (buf) => {
+        collector.add(buf);
+        trace.chunk(buf);
+      },
+    },
+  };
+}
+
+/** postRequest runs after the answer is sent (the reference runs it as a background task); failures are logged. */
+function runPostRequest(deps: ModelRouteDeps, context: Parameters<NonNullable<RequestHooks['postRequest']>>[0]): void {
+  void runHook('postRequest', () => deps.hooks!.postRequest!(context)).catch((err: unknown) =>
+    deps.logger?.warn('postRequest hook failed', { id: context.requestId, error: err instanceof Error ? err.message : String(err) }),
+  );
+}
+
 /** POST handler for one model-bearing endpoint (chat, completions, embeddings, ...). */
 export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): RouteHandler {
   return async (req, res, ctx) => {
-    const { body, json, model } = await readRoutedBody(req, endpoint, deps, ctx);
+    const routed = await readRoutedBody(req, endpoint, deps, ctx);
+    if ('answer' in routed) return sendHookResponse(res, routed.answer as HookResponse, ctx.id);
+    const { body, json, model } = routed;
     const controller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
@@ -130,10 +176,13 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
     });
     ctx.notes.engine = exchange.engine.url;
     ctx.notes.retries = exchange.retries;
+    const collector = deps.hooks?.postRequest ? new AnswerCollector() : undefined;
+    const relayed = collector ? withCollector(exchange, collector) : exchange;
     try {
-      await relay(exchange, res, ctx, controller.signal, json?.stream === true);
+      await relay(relayed, res, ctx, controller.signal, json?.stream === true);
     } finally {
       exchange.release();
     }
+    if (collector) runPostRequest(deps, { requestId: ctx.id, path: endpoint.path, model, engine: exchange.engine.url, status: exchange.statusCode, body: collector.body(), truncated: collector.truncated });
   };
 }
