@@ -11,6 +11,27 @@ import { BatchFeature } from './batch-feature.js';
 import { RouterApp } from './router-app.js';
 import { loadExternalProviders } from '../providers/external-providers.js';
 import { loadRequestHooks } from '../hooks/request-hooks.js';
+import { combineTelemetry, type RequestTelemetry } from '../telemetry/request-span.js';
+import type { Logger } from '@vllm-router/common';
+
+/** The tracing backends the flags ask for; their SDKs are loaded only then. */
+async function startTelemetry(options: ProxyOptions, logger: Logger): Promise<RequestTelemetry | undefined> {
+  const parts: RequestTelemetry[] = [];
+  if (options.otelEndpoint !== undefined) {
+    const { createOtelTracing } = await import('../telemetry/otel-tracing.js');
+    parts.push(await createOtelTracing({ endpoint: options.otelEndpoint, serviceName: options.otelServiceName, secure: options.otelSecure, version: VERSION }, logger));
+  }
+  if (options.sentryDsn !== undefined) {
+    const { createSentryReporting } = await import('../telemetry/sentry-reporting.js');
+    parts.push(
+      await createSentryReporting(
+        { dsn: options.sentryDsn, tracesSampleRate: options.sentryTracesSampleRate, profileSessionSampleRate: options.sentryProfileSessionSampleRate, release: VERSION },
+        logger,
+      ),
+    );
+  }
+  return combineTelemetry(parts);
+}
 import { finalizeTable, type RoutingTable } from '@vllm-router/common/routing-table';
 
 /** external-only: no engines of our own; the external providers are added to this table. */
@@ -33,10 +54,12 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
   const logger = createLogger(options.logLevel, options.logFormat);
   const externalProviders = options.externalProvidersConfig !== undefined ? loadExternalProviders(options.externalProvidersConfig, env) : undefined;
   const hooks = await loadRequestHooks(options);
+  const telemetry = await startTelemetry(options, logger);
   const batches = options.enableBatchApi ? new BatchFeature(options, logger) : undefined;
   const app = new RouterApp(options, {
     logger,
     ...(hooks ? { hooks } : {}),
+    ...(telemetry ? { telemetry } : {}),
     ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}),
     ...(externalProviders ? { externalProviders } : {}),
   });
@@ -75,6 +98,7 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
       logger.info('draining: no new connections; waiting for in-flight requests', { in_flight: app.http.requestsInFlight, timeout_s: options.drainTimeoutSeconds });
       const clean = await app.stop(options.drainTimeoutSeconds * 1000);
       logger.info(clean ? 'drained; exiting' : 'drain timeout reached; remaining requests were cut');
+      await telemetry?.shutdown(5000);
       return clean;
     },
   };

@@ -13,6 +13,7 @@ import { voicesRoute } from '../http/handlers/voices-route.js';
 import { awakeAndHealthy, SleepState } from '../routing/sleep-state.js';
 import type { ExternalProviders } from '../providers/external-providers.js';
 import type { RequestHooks } from '../hooks/request-hooks.js';
+import type { RequestTelemetry } from '../telemetry/request-span.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -51,6 +52,8 @@ export interface RouterAppDeps {
   externalProviders?: ExternalProviders;
   /** --callbacks and --request-rewriter. */
   hooks?: RequestHooks;
+  /** OpenTelemetry and/or Sentry (--otel-endpoint, --sentry-dsn). */
+  telemetry?: RequestTelemetry;
 }
 
 /**
@@ -109,7 +112,7 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}) }),
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
       })),
       voicesRoute({ core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       ...sleepRoutes({ core: this.core, pools: this.pools, sleep: this.sleep, maxBodyBytes: settings.maxBodyBytes, ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}) }),

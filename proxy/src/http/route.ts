@@ -26,6 +26,8 @@ export interface AccessNotes {
   retries?: number;
   /** Stable error code when the request failed. */
   errorCode?: string;
+  /** The error the request failed with (for tracing backends). */
+  failure?: unknown;
 }
 
 /** A handler owns the response: it must end it or throw (the server turns a throw into an OpenAI error). */

@@ -158,6 +158,7 @@ export class HttpServer {
     } catch (err) {
       const e = sendError(res, err);
       ctx.notes.errorCode = e.code;
+      ctx.notes.failure = e;
       if (e.status >= 500 && e.status !== 503 && e.status !== 504)
         this.options.logger.error('request failed', { id: ctx.id, code: e.code, error: e.message, cause: String(e.cause ?? '') });
       if (!req.complete) req.resume();

@@ -14,6 +14,7 @@ import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/po
 import { createPolicy, type PolicyOptions } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
 import type { RoutingDecision } from '../logging/routing-log.js';
+import type { EngineCallSpan, RequestSpan } from '../telemetry/request-span.js';
 
 /** One request on its way to an engine, after parsing and alias resolution. */
 export interface RoutedRequest {
@@ -32,6 +33,8 @@ export interface RoutedRequest {
   signal: AbortSignal;
   /** performance.now() when the router received the request (request stats measure from here). */
   receivedAt?: number;
+  /** Tracing of this request (OpenTelemetry, Sentry), when configured. */
+  span?: RequestSpan;
 }
 
 /** Watches one request to one engine for request statistics; every method must be cheap. */
@@ -144,11 +147,14 @@ export class RoutingCore {
       if (!engine) break;
       tried.add(engine.id);
       this.options.onRouted?.({ requestId: request.requestId, engine, request: pickRequest, sessionKey: snapshot.table.sessionKey, receivedAt: request.receivedAt });
+      const detail = policy.explain?.(pickRequest, engine);
+      request.span?.routed({ model: request.model, engine, logic: policy.name, ...(detail ? { detail } : {}) });
+      const callSpan = request.span?.engineCall(engine, request.method ?? 'POST', request.path);
       const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: request.method ?? 'POST',
         path: request.path,
-        headers: this.headersFor(engine, request),
+        headers: this.headersFor(engine, request, callSpan),
         body: request.body,
       });
       // The client leaving cuts the call, before or after the engine's head.
@@ -158,6 +164,7 @@ export class RoutingCore {
       const stopWatching = () => request.signal.removeEventListener('abort', onAbort);
       try {
         const head = await call.head;
+        callSpan?.responded(head.statusCode);
         trace.responded(head.statusCode, head.headers['content-type']);
         if (head.statusCode >= 400) this.options.metrics.engineError(engine.url, request.model, head.statusCode < 500 ? 'http_4xx' : 'http_5xx');
         const releaseAll = () => {
@@ -166,11 +173,13 @@ export class RoutingCore {
           // relayed) must not leave the engine streaming into nowhere; after the end this is a no-op.
           call.abort(RELEASED);
           release();
+          callSpan?.end();
         };
         return { engine, statusCode: head.statusCode, headers: head.headers, body: call, retries: attempt, trace, release: releaseAll };
       } catch (err) {
         stopWatching();
         const failure = classifyUpstreamError(err, request.signal.aborted);
+        callSpan?.end(err);
         if (failure.kind !== 'aborted') trace.fail();
         release();
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
@@ -248,8 +257,10 @@ export class RoutingCore {
     return { trace, release };
   }
 
-  private headersFor(engine: EngineEntry, request: RoutedRequest): Record<string, string> {
+  private headersFor(engine: EngineEntry, request: RoutedRequest, callSpan: EngineCallSpan | undefined): Record<string, string> {
     const headers = upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey);
+    // Our span's context replaces the client's traceparent: the engine's spans nest under this call.
+    if (callSpan) Object.assign(headers, callSpan.headers);
     const own = this.options.engineHeaders?.(engine);
     if (own) {
       // Neither the client's key for this router nor VLLM_API_KEY may reach another party.

@@ -8,6 +8,7 @@ import { errors, ProxyError } from '../errors.js';
 import { readMultipartField, replaceMultipartField } from '../multipart-model.js';
 import type { RequestContext, RouteHandler } from '../route.js';
 import type { Logger } from '@vllm-router/common';
+import type { RequestTelemetry } from '../../telemetry/request-span.js';
 import { AnswerCollector, runHook, sendHookResponse, type HookResponse, type RequestHooks } from '../../hooks/request-hooks.js';
 
 export interface ModelRouteDeps {
@@ -18,6 +19,8 @@ export interface ModelRouteDeps {
   hooks?: RequestHooks;
   /** Where postRequest hook failures are reported. */
   logger?: Logger;
+  /** OpenTelemetry / Sentry tracing, when configured. */
+  telemetry?: RequestTelemetry;
 }
 
 /** Reads the body, finds and resolves the model, and rewrites an alias to the real model name. */
@@ -157,8 +160,10 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
     if ('answer' in routed) return sendHookResponse(res, routed.answer as HookResponse, ctx.id);
     const { body, json, model } = routed;
     const controller = new AbortController();
+    const span = deps.telemetry?.startRequest({ method: req.method ?? 'POST', path: endpoint.path, headers: req.headers, requestId: ctx.id, model });
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
+      span?.end(res.writableFinished ? res.statusCode : 499, ctx.notes.failure);
     });
     const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
     const exchange = await sendRouted(deps, endpoint, {
@@ -173,6 +178,7 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
       signal: controller.signal,
       receivedAt: ctx.startedAt,
+      ...(span ? { span } : {}),
     });
     ctx.notes.engine = exchange.engine.url;
     ctx.notes.retries = exchange.retries;

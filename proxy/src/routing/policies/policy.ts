@@ -53,4 +53,6 @@ export interface RoutingPolicy {
   onRequestEnd?(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void;
   /** A new routing table is in force with these engines; forget state about the others. */
   retainEngines?(engineIds: ReadonlySet<string>): void;
+  /** What the last pick for `request` was based on, for traces (e.g. the prefix match). */
+  explain?(request: PickRequest, engine: EngineEntry): Readonly<Record<string, number | string>> | undefined;
 }

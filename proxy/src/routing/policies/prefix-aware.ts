@@ -30,6 +30,8 @@ export class PrefixAwarePolicy implements RoutingPolicy {
   readonly index = new PrefixIndex();
   /** The blocks recorded for each request in flight, to take back if the engine fails it. */
   private readonly recorded = new WeakMap<PickRequest, readonly number[]>();
+  /** Matched and hashed prompt characters of each pick, for traces. */
+  private readonly matches = new WeakMap<PickRequest, { matched: number; hashed: number }>();
 
   constructor(
     readonly name: 'prefixaware' | 'kvaware' = 'prefixaware',
@@ -43,7 +45,8 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     const text = promptTextOf(request, params.blockChars * params.maxBlocks);
     const hashes = text === undefined ? [] : blockHashes(request.model, text, params.blockChars, params.maxBlocks);
     if (hashes.length === 0) return leastLoadedOf(candidates, loads);
-    const choice = this.choose(hashes, candidates, loads, params);
+    const { engine: choice, matchedBlocks } = this.choose(hashes, candidates, loads, params);
+    this.matches.set(request, { matched: matchedBlocks * params.blockChars, hashed: hashes.length * params.blockChars });
     this.index.record(choice.id, hashes, this.capacityOf(choice, context, params));
     this.recorded.set(request, hashes);
     return choice;
@@ -58,13 +61,18 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     this.index.retain(engineIds);
   }
 
+  explain(request: PickRequest): Readonly<Record<string, number>> | undefined {
+    const m = this.matches.get(request);
+    return m && { prefix_match_chars: m.matched, prefix_hashed_chars: m.hashed, prefix_match_ratio: m.hashed > 0 ? m.matched / m.hashed : 0 };
+  }
+
   /**
    * Affinity among the engines that are not overloaded: an engine is too busy for affinity when its
    * load exceeds the least loaded engine's by more than balanceAbsThreshold and by more than
    * balanceRelThreshold times (SGLang's imbalance test, applied per engine rather than to the whole
    * pool, so one busy engine elsewhere does not break every other engine's affinity).
    */
-  private choose(hashes: readonly number[], candidates: readonly EngineEntry[], loads: readonly number[], params: PrefixParams): EngineEntry {
+  private choose(hashes: readonly number[], candidates: readonly EngineEntry[], loads: readonly number[], params: PrefixParams): { engine: EngineEntry; matchedBlocks: number } {
     const min = Math.min(...loads);
     const matched = this.index.matchLengths(hashes, candidates.map((e) => e.id));
     let best = 0;
@@ -74,11 +82,14 @@ export class PrefixAwarePolicy implements RoutingPolicy {
       else if (matched[i]! > best) best = matched[i]!;
     }
     const unmatchedChars = (hashes.length - best) * params.blockChars;
-    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars)
-      return leastLoadedOf(candidates, loads);
-    if (this.maxUnmatchedChars > 0 && unmatchedChars > this.maxUnmatchedChars) return leastLoadedOf(candidates, loads);
+    const byLoad = () => {
+      const engine = leastLoadedOf(candidates, loads);
+      return { engine, matchedBlocks: Math.max(0, matched[candidates.indexOf(engine)] ?? 0) };
+    };
+    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars) return byLoad();
+    if (this.maxUnmatchedChars > 0 && unmatchedChars > this.maxUnmatchedChars) return byLoad();
     const holders = candidates.filter((_, i) => matched[i] === best);
-    return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best));
+    return { engine: leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best)), matchedBlocks: best };
   }
 
   private capacityOf(engine: EngineEntry, context: PolicyContext, params: PrefixParams): number {
