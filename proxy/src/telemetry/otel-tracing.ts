@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from '@vllm-router/common';
 import type { RequestSpan, RequestTelemetry } from './request-span.js';
 
@@ -42,7 +43,7 @@ export async function createOtelTracing(settings: OtelSettings, logger: Logger):
   const propagator = new core.W3CTraceContextPropagator();
   logger.info('OpenTelemetry tracing enabled', { endpoint: url, service: settings.serviceName });
 
-  const failed = (span: import('@opentelemetry/api').Span, error: unknown) => {
+  const failed = (span: Span, error: unknown) => {
     const err = error instanceof Error ? error : new Error(String(error));
     span.recordException(err);
     span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
