@@ -10,6 +10,24 @@ export interface SentrySettings {
   release: string;
 }
 
+/**
+ * The SDK's default integrations kept: error capture and context. Its automatic instrumentation
+ * (http, fetch/undici, frameworks, databases) is left out: the router creates its own spans, and
+ * instrumenting the proxy's upstream calls would add work to every request.
+ */
+const KEPT_INTEGRATIONS = new Set([
+  'EventFilters',
+  'FunctionToString',
+  'LinkedErrors',
+  'Dedupe',
+  'NodeSystemError',
+  'OnUncaughtException',
+  'OnUnhandledRejection',
+  'ContextLines',
+  'Context',
+  'Modules',
+]);
+
 /** Span status codes of the Sentry SDK (1 ok, 2 error). */
 const SPAN_OK = 1;
 const SPAN_ERROR = 2;
@@ -28,6 +46,7 @@ export async function createSentryReporting(settings: SentrySettings, logger: Lo
     tracesSampleRate: settings.tracesSampleRate,
     profileSessionSampleRate: settings.profileSessionSampleRate,
     profileLifecycle: 'trace',
+    integrations: (defaults) => defaults.filter((i) => KEPT_INTEGRATIONS.has(i.name)),
   });
   logger.info('Sentry error reporting enabled', { traces_sample_rate: settings.tracesSampleRate });
 
