@@ -101,7 +101,7 @@ export class RouterApp {
       signals: this.stats,
       health: awakeAndHealthy(this.sleep, this.healthChecker),
       ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
-      onRouted: routingDecisionLogger(deps.logger),
+      onRouted: routingDecisionLogger(deps.logger, settings.logFormat),
       ...(deps.externalProviders ? { engineHeaders: (e: RoutingTable['engines'][number]) => deps.externalProviders?.headersFor(e) } : {}),
     });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());

@@ -32,11 +32,15 @@ export function formatRoutingDecision(d: RoutingDecision, now = performance.now(
   };
 }
 
-/** Logs each decision at info (nothing is formatted when info is off). */
-export function routingDecisionLogger(logger: Logger): (d: RoutingDecision) => void {
+/**
+ * Logs each decision at info (nothing is formatted when info is off): the line alone in text
+ * logs, as the reference prints it; JSON logs carry the fields as well, for log queries.
+ */
+export function routingDecisionLogger(logger: Logger, format: 'text' | 'json' = 'text'): (d: RoutingDecision) => void {
   return (d) => {
     if (!logger.isInfoEnabled()) return;
     const { line, sessionId } = formatRoutingDecision(d);
-    logger.info(line, { request_id: d.requestId, ...(sessionId !== undefined ? { session_id: sessionId } : {}), engine: d.engine.url });
+    if (format === 'text') logger.info(line);
+    else logger.info(line, { request_id: d.requestId, ...(sessionId !== undefined ? { session_id: sessionId } : {}), engine: d.engine.url });
   };
 }
