@@ -60,7 +60,11 @@ describe("the reference's command lines and config files start vllm-router uncha
     const router = await spawnRouter(['--dynamic-config-yaml', file]);
     try {
       const health = (await getJson(`${router.url}/health`)).json as { status: string; dynamic_config: Record<string, unknown> };
-      expect(health).toMatchObject({ status: 'healthy', dynamic_config: { serviceDiscovery: 'static', routingLogic: 'roundrobin' } });
+      // The reference's shape: snake_case fields, lists comma-separated, aliases as alias:model.
+      expect(health).toMatchObject({
+        status: 'healthy',
+        dynamic_config: { service_discovery: 'static', routing_logic: 'roundrobin', static_models: `${MODEL},${MODEL}`, static_aliases: `opt:${MODEL}`, static_model_types: 'chat,chat' },
+      });
       const client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'x', maxRetries: 0 });
       const seen = new Set<string>();
       for (let i = 0; i < 4; i++) seen.add((await client.completions.create({ model: 'opt', prompt: 'hi' })).system_fingerprint!);

@@ -147,8 +147,10 @@ export class RoutingCore {
       if (!engine) break;
       tried.add(engine.id);
       this.options.onRouted?.({ requestId: request.requestId, engine, request: pickRequest, sessionKey: snapshot.table.sessionKey, receivedAt: request.receivedAt });
-      const detail = policy.explain?.(pickRequest, engine);
-      request.span?.routed({ model: request.model, engine, logic: policy.name, ...(detail ? { detail } : {}) });
+      if (request.span) {
+        const detail = policy.explain?.(pickRequest, engine);
+        request.span.routed({ model: request.model, engine, logic: policy.name, ...(detail ? { detail } : {}) });
+      }
       const callSpan = request.span?.engineCall(engine, request.method ?? 'POST', request.path);
       const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
