@@ -18,6 +18,9 @@ step "lint" npx eslint .
 # machine builds it from Go modules first (about 15 min on 2 cores, then cached outside the repo).
 step "control plane build" bash test/cluster/build.sh
 step "control plane up" bash test/cluster/up.sh
+# The OpenTelemetry Collector the tracing tests export to (otlp receiver, file exporter; about
+# 2 minutes cold, then cached outside the repo like the control plane).
+step "OTel collector build" bash test/otel/build.sh
 trap 'bash test/real-engine/stop-engines.sh; bash test/cluster/down.sh >/dev/null 2>&1' EXIT
 # jest_counts FILE: "passed failed" from a Jest --json file (a run that wrote none counts as 1 failed).
 jest_counts() {

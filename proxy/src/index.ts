@@ -13,3 +13,5 @@ export type { ProxyOptions } from './config/options.js';
 export { VERSION } from './version.js';
 // The routing-table contract, for embedders that build tables themselves.
 export * from '@vllm-router/common/routing-table';
+// --callbacks / --request-rewriter modules, for hooks written in TypeScript.
+export type { RequestHooks, PreRequestContext, RewriteContext, PostRequestContext, HookResponse } from './hooks/request-hooks.js';

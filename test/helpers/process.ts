@@ -57,8 +57,8 @@ export async function spawnRouter(args: string[], timeoutMs = 10_000, env: NodeJ
 }
 
 /** Runs the router CLI to completion (for flag errors and --help). */
-export async function runRouterCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [ROUTER_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runRouterCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [ROUTER_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -69,7 +69,7 @@ describe('the vllm-router program', () => {
       await rename(`${file}.tmp`, file);
       await eventually(async () => (await postJson(`${router.url}/v1/completions`, { model: 'm2', prompt: 'x' })).status === 200, 5000, 100);
       const health = await getJson(`${router.url}/health`);
-      expect(health.json).toMatchObject({ status: 'healthy', dynamic_config: { staticModels: ['m1', 'm2'] } });
+      expect(health.json).toMatchObject({ status: 'healthy', dynamic_config: { static_models: 'm1,m2' } });
 
       await writeFile(file, '{"routing_logic": "roundrobin", "static_backends": ');
       await eventually(async () => ((await getJson(`${router.url}/health`)).json as { config_error?: unknown }).config_error !== undefined, 5000, 100);

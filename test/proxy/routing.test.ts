@@ -90,7 +90,7 @@ describe('routing by model through the OpenAI SDK', () => {
     expect(health.json).toMatchObject({ status: 'healthy', routing_table: { routing_logic: 'roundrobin', engines: 3 } });
     expect((await getJson(`${router.url}/version`)).json).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const metrics = await fetch(`${router.url}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/vllm:num_incoming_requests\{model="gpt4"\} 1/);
+    expect(metrics).toMatch(/vllm:num_incoming_requests_total\{model="gpt4"\} 1/);
     expect(metrics).toContain('vllm:request_latency_seconds_bucket');
     expect(metrics).toContain('vllm:num_requests_running');
   });

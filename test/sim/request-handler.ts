@@ -63,6 +63,19 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
   const score: Route = { method: 'POST', inference: true, handle: (ex, body) => handleScore(ex, body, engine) };
   for (const path of ['/v1/rerank', '/rerank', '/v2/rerank']) routes[path] = rerank;
   for (const path of ['/v1/score', '/score']) routes[path] = score;
+  // vLLM's sleep mode (served with --enable-sleep-mode in dev mode): the state only, weights stay.
+  let sleeping = false;
+  const setSleeping = (value: boolean): Route => ({
+    method: 'POST',
+    inference: false,
+    handle: (ex) => {
+      sleeping = value;
+      ex.res.writeHead(200, { 'content-length': 0 }).end();
+    },
+  });
+  routes['/sleep'] = setSleeping(true);
+  routes['/wake_up'] = setSleeping(false);
+  routes['/is_sleeping'] = { method: 'GET', inference: false, handle: (ex) => sendJson(ex.res, 200, { is_sleeping: sleeping }) };
 
   return (req, res) => {
     const controller = new AbortController();

@@ -83,8 +83,8 @@ describe('per-engine statistics: /stats, /engines, /metrics', () => {
     const text = await fetch(`${router.url}/metrics`).then((r) => r.text());
     const server = `server="${vllm.url}"`;
     expect(text).toMatch(new RegExp(`vllm:current_qps\\{${server}\\} 0\\.0666`));
-    expect(text).toMatch(new RegExp(`vllm:output_tokens_total\\{${server}\\} 12`));
-    expect(text).toMatch(new RegExp(`vllm:input_tokens_total\\{${server}\\} [1-9]`));
+    expect(text).toMatch(new RegExp(`vllm:output_tokens_total\\{${server},model="m1"\\} 12`));
+    expect(text).toMatch(new RegExp(`vllm:input_tokens_total\\{${server},model="m1"\\} [1-9]`));
     expect(text).toMatch(new RegExp(`vllm:avg_itl\\{${server}\\} 0\\.0[1-4]`));
     expect(text).toMatch(new RegExp(`vllm:healthy_pods_total\\{${server}\\} 1`));
     expect(text).toMatch(new RegExp(`vllm:num_prefill_requests\\{${server}\\} 0`));

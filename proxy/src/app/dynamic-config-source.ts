@@ -2,10 +2,16 @@ import { applyDynamicConfig, dynamicConfigSource, type DynamicConfig } from '../
 import { DynamicConfigWatcher } from '../config/dynamic-config-watcher.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
+import { SETTINGS, snakeCase } from '../config/settings.js';
+import type { FeatureGate } from '../config/value-parsers.js';
 import type { RouterApp } from './router-app.js';
 
 /** Settings a running proxy can't change (they shape the listener or the process); a file that changes them is applied on restart. */
-const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = ['host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath'];
+const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = [
+  'host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath',
+  'externalProvidersConfig', 'callbacks', 'requestRewriter', 'otelEndpoint', 'otelServiceName', 'otelSecure',
+  'sentryDsn', 'sentryTracesSampleRate', 'sentryProfileSessionSampleRate',
+];
 
 /**
  * Follows --dynamic-config-json/yaml: each valid version of the file becomes the routing table; an
@@ -41,7 +47,19 @@ function apply(app: RouterApp, base: ProxyOptions, config: DynamicConfig, path: 
   if (needRestart.length) app.logger.warn('dynamic config changes settings that take effect on restart only', { path, settings: needRestart.join(',') });
 }
 
-/** /health shows the dynamic config in force, as the reference router does. */
-function rawView(config: DynamicConfig): Record<string, unknown> {
-  return { ...config.settings };
+/**
+ * /health shows the dynamic config in force as the reference router does: snake_case fields, lists
+ * comma-separated and aliases as `alias:model` pairs (its DynamicRouterConfig as JSON). Secrets are
+ * left out.
+ */
+export function rawView(config: DynamicConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config.settings) as Array<[keyof ProxyOptions, unknown]>) {
+    if (SETTINGS[key].secret) continue;
+    let shown = value;
+    if (Array.isArray(value)) shown = value.map((v) => (typeof v === 'object' && v !== null && 'name' in v ? `${(v as FeatureGate).name}=${(v as FeatureGate).enabled}` : String(v))).join(',');
+    else if (key === 'staticAliases' && typeof value === 'object' && value !== null) shown = Object.entries(value).map(([a, m]) => `${a}:${String(m)}`).join(',');
+    out[snakeCase(key)] = shown;
+  }
+  return out;
 }

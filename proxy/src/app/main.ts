@@ -9,6 +9,35 @@ import { followDynamicConfig } from './dynamic-config-source.js';
 import { unsupportedFlags } from './not-yet.js';
 import { BatchFeature } from './batch-feature.js';
 import { RouterApp } from './router-app.js';
+import { loadExternalProviders } from '../providers/external-providers.js';
+import { loadRequestHooks } from '../hooks/request-hooks.js';
+import { combineTelemetry, type RequestTelemetry } from '../telemetry/request-span.js';
+import type { Logger } from '@vllm-router/common';
+
+/** The tracing backends the flags ask for; their SDKs are loaded only then. */
+async function startTelemetry(options: ProxyOptions, logger: Logger): Promise<RequestTelemetry | undefined> {
+  const parts: RequestTelemetry[] = [];
+  if (options.otelEndpoint !== undefined) {
+    const { createOtelTracing } = await import('../telemetry/otel-tracing.js');
+    parts.push(await createOtelTracing({ endpoint: options.otelEndpoint, serviceName: options.otelServiceName, secure: options.otelSecure, version: VERSION }, logger));
+  }
+  if (options.sentryDsn !== undefined) {
+    const { createSentryReporting } = await import('../telemetry/sentry-reporting.js');
+    parts.push(
+      await createSentryReporting(
+        { dsn: options.sentryDsn, tracesSampleRate: options.sentryTracesSampleRate, profileSessionSampleRate: options.sentryProfileSessionSampleRate, release: VERSION },
+        logger,
+      ),
+    );
+  }
+  return combineTelemetry(parts);
+}
+import { finalizeTable, type RoutingTable } from '@vllm-router/common/routing-table';
+
+/** external-only: no engines of our own; the external providers are added to this table. */
+function emptyTable(options: ProxyOptions): RoutingTable {
+  return finalizeTable({ source: 'static', routingLogic: options.routingLogic, ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}), engines: [], aliases: {}, modelTypes: {} });
+}
 
 export interface RunningProxy {
   app: RouterApp;
@@ -23,8 +52,21 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
   const problems = unsupportedFlags(options);
   if (problems.length) throw new ConfigError(undefined, undefined, problems.join('; '));
   const logger = createLogger(options.logLevel, options.logFormat);
+  const externalProviders = options.externalProvidersConfig !== undefined ? loadExternalProviders(options.externalProvidersConfig, env) : undefined;
+  const hooks = await loadRequestHooks(options);
+  const telemetry = await startTelemetry(options, logger);
   const batches = options.enableBatchApi ? new BatchFeature(options, logger) : undefined;
-  const app = new RouterApp(options, { logger, ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}) });
+  const app = new RouterApp(options, {
+    logger,
+    ...(hooks ? { hooks } : {}),
+    ...(telemetry ? { telemetry } : {}),
+    ...(batches ? { extraRoutes: (a: RouterApp) => batches.routesFor(a) } : {}),
+    ...(externalProviders ? { externalProviders } : {}),
+  });
+  if (externalProviders)
+    logger.info('external providers', { providers: externalProviders.providers.map((p) => `${p.name}=${p.engine.url}[${p.engine.models.join(',')}]`).join(' ') });
+  if (options.serviceDiscovery === 'external-only' && !app.applyTable(emptyTable(options), 'static'))
+    throw new ConfigError('--external-providers-config', options.externalProvidersConfig, 'produced an invalid routing table (see log)');
 
   // Static flags give the first table, unless a dynamic config file will provide the models.
   // Kubernetes and ConfigMap discovery bring their own tables (startDiscovery below).
@@ -33,6 +75,12 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
     if (!app.applyTable(buildStaticTable(options), 'static')) throw new ConfigError('--static-backends', undefined, 'produced an invalid routing table (see log)');
   }
   const watcher = await followDynamicConfig(app, options);
+  // Started from the config file alone: a file that cannot give a routing table is a startup error.
+  if (options.serviceDiscovery === 'static' && !app.core.snapshot) {
+    await watcher?.stop();
+    const file = dynamic ? `--dynamic-config-${dynamic.format}` : '--static-backends';
+    throw new ConfigError(file, dynamic?.path, `gives no usable routing table: ${app.healthReport().config_error?.message ?? 'no engines'}`);
+  }
   // Loaded only when used: the Kubernetes client is large, and static mode should start fast and lean.
   const discovery = options.serviceDiscovery === 'static' ? undefined : await (await import('../discovery/start-discovery.js')).startDiscovery(app, options);
 
@@ -50,6 +98,7 @@ export async function startProxy(argv: string[], env: NodeJS.ProcessEnv): Promis
       logger.info('draining: no new connections; waiting for in-flight requests', { in_flight: app.http.requestsInFlight, timeout_s: options.drainTimeoutSeconds });
       const clean = await app.stop(options.drainTimeoutSeconds * 1000);
       logger.info(clean ? 'drained; exiting' : 'drain timeout reached; remaining requests were cut');
+      await telemetry?.shutdown(5000);
       return clean;
     },
   };

@@ -13,7 +13,5 @@ export function unsupportedFlags(options: ProxyOptions): string[] {
     problems.push('--k8s-service-discovery-type service-name is not yet available in this build (use pod-ip)');
   if (!AVAILABLE_POLICIES.includes(options.routingLogic))
     problems.push(`--routing-logic ${options.routingLogic} is not yet available in this build (available: ${AVAILABLE_POLICIES.join(', ')})`);
-  if (options.otelEndpoint) problems.push('--otel-endpoint is not supported by this build (tracing export is not implemented)');
-  if (options.sentryDsn) problems.push('--sentry-dsn is not supported by this build');
   return problems;
 }

@@ -11,6 +11,13 @@ import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { MigrationMetrics, RequestMigrator } from '../migration/index.js';
+import { routingDecisionLogger } from '../logging/routing-log.js';
+import { sleepRoutes } from '../http/handlers/sleep-routes.js';
+import { voicesRoute } from '../http/handlers/voices-route.js';
+import { SleepState } from '../routing/sleep-state.js';
+import type { ExternalProviders } from '../providers/external-providers.js';
+import type { RequestHooks } from '../hooks/request-hooks.js';
+import type { RequestTelemetry } from '../telemetry/request-span.js';
 import { MODEL_ENDPOINTS } from '../routing/endpoints.js';
 import { RoutingCore } from '../routing/routing-core.js';
 import { formatIssues, validateRoutingTable, type RoutingTable } from '@vllm-router/common/routing-table';
@@ -43,6 +50,7 @@ export type RouterAppSettings = Pick<
       | 'outlierProbeIntervalSeconds'
       | 'requestMigrationAttempts'
       | 'requestMigrationDrainGraceSeconds'
+      | 'kvAwareThreshold'
     >
   >;
 
@@ -51,6 +59,12 @@ export interface RouterAppDeps {
   metrics?: ProxyMetrics;
   /** Routes added by optional features (files, batches), mounted before the catch-all 404. */
   extraRoutes?: (app: RouterApp) => Route[];
+  /** --external-providers-config: upstreams added to every table applied, with their own keys. */
+  externalProviders?: ExternalProviders;
+  /** --callbacks and --request-rewriter. */
+  hooks?: RequestHooks;
+  /** OpenTelemetry and/or Sentry (--otel-endpoint, --sentry-dsn). */
+  telemetry?: RequestTelemetry;
 }
 
 /**
@@ -74,6 +88,8 @@ export class RouterApp {
   readonly availability: EngineAvailability;
   /** Request migration for chat and completions (off when requestMigrationAttempts is 0). */
   readonly migration: RequestMigrator;
+  /** Engines put to sleep through POST /sleep; they leave routing until woken. */
+  readonly sleep = new SleepState();
   private readonly statsLogger: StatsLogger | undefined;
   private readonly startedAt = Date.now();
   private dynamicConfig: unknown;
@@ -107,7 +123,7 @@ export class RouterApp {
       onAnswer: (id) => this.outliers?.answered(id),
     });
     this.outliers = settings.outlierDetection === false ? undefined : this.outlierDetector(settings);
-    this.availability = new EngineAvailability(this.outliers, this.healthChecker);
+    this.availability = new EngineAvailability(this.outliers, this.healthChecker, this.sleep);
     this.core = new RoutingCore({
       pools: this.pools,
       metrics: this.metrics,
@@ -117,6 +133,9 @@ export class RouterApp {
       signals: this.stats,
       health: this.availability,
       ...(this.outliers ? { outcomes: this.outliers } : {}),
+      ...(settings.kvAwareThreshold !== undefined ? { policyOptions: { kvAwareThresholdTokens: settings.kvAwareThreshold } } : {}),
+      onRouted: routingDecisionLogger(deps.logger, settings.logFormat),
+      ...(deps.externalProviders ? { engineHeaders: (e: RoutingTable['engines'][number]) => deps.externalProviders?.headersFor(e) } : {}),
     });
     this.metrics.countEngines(() => {
       const engines = this.core.snapshot?.table.engines ?? [];
@@ -138,9 +157,11 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration }),
+        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
       })),
-      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
+      voicesRoute({ core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+      ...sleepRoutes({ core: this.core, pools: this.pools, sleep: this.sleep, maxBodyBytes: settings.maxBodyBytes, ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}) }),
+      ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt, sleep: this.sleep,
         engineReport: (e) => this.report(e),
         statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.reportSources()),
         modelCards: this.modelCards,
@@ -164,9 +185,14 @@ export class RouterApp {
 
   /** Validate and swap in a table from `source`. Returns false (and keeps the old table) when refused. */
   applyTable(candidate: unknown, source: string, dynamicConfig?: unknown): boolean {
-    const result = validateRoutingTable(candidate);
+    const checked = validateRoutingTable(candidate);
+    if (!checked.ok) {
+      this.rejectConfig(source, `invalid routing table: ${formatIssues(checked.issues)}`);
+      return false;
+    }
+    const result = this.deps.externalProviders ? validateRoutingTable(this.deps.externalProviders.addTo(checked.table)) : checked;
     if (!result.ok) {
-      this.rejectConfig(source, `invalid routing table: ${formatIssues(result.issues)}`);
+      this.rejectConfig(source, `invalid routing table with the external providers: ${formatIssues(result.issues)}`);
       return false;
     }
     const previous = this.core.snapshot?.table.revision;
@@ -181,6 +207,7 @@ export class RouterApp {
     this.outliers?.setEngines(result.table.engines);
     this.modelCards.setEngines(result.table.engines);
     this.migration.routingChanged(result.table);
+    this.sleep.retain(new Set(result.table.engines.map((e) => e.id)));
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
     this.metrics.configReloads.inc({ source, result: 'applied' });

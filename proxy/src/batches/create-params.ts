@@ -5,13 +5,28 @@ export interface BatchCreateParams {
   input_file_id: string;
   endpoint: string;
   completion_window: string;
+  /** How long the batch may run, from completion_window. */
+  windowMs: number;
   metadata: Record<string, string> | null;
 }
 
-/** Check a POST /v1/batches body the way OpenAI does, naming the offending parameter. */
+/** OpenAI's only window, used when the request gives none (the reference defaults to "5s", which it never enforces). */
+export const DEFAULT_WINDOW = '24h';
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MAX_WINDOW_MS = 30 * 86_400_000;
+
+/** A configured window, or (as the reference accepts any string) a duration such as "1h" or "90m" up to 30 days. */
+function windowMsOf(window: string, windows: Readonly<Record<string, number>>): number | undefined {
+  if (Object.hasOwn(windows, window)) return windows[window];
+  const m = /^([1-9]\d{0,6})([smhd])$/.exec(window);
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
+  return ms !== undefined && ms <= MAX_WINDOW_MS ? ms : undefined;
+}
+
+/** Check a POST /v1/batches body the way OpenAI does, naming the offending parameter; as lenient as the reference where it is. */
 export function parseCreateParams(body: unknown, windows: Readonly<Record<string, number>>): BatchCreateParams {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('The request body must be a JSON object.');
-  const { input_file_id, endpoint, completion_window, metadata } = body as Record<string, unknown>;
+  const { input_file_id, endpoint, completion_window = DEFAULT_WINDOW, metadata } = body as Record<string, unknown>;
   if (typeof input_file_id !== 'string' || input_file_id === '') {
     throw errors.badRequest('Missing required parameter: "input_file_id".', 'input_file_id', 'missing_required_parameter');
   }
@@ -19,17 +34,15 @@ export function parseCreateParams(body: unknown, windows: Readonly<Record<string
   if (!BATCH_ENDPOINTS.has(endpoint)) {
     throw errors.badRequest(`Unsupported endpoint "${endpoint}"; expected one of ${[...BATCH_ENDPOINTS].join(', ')}.`, 'endpoint', 'invalid_endpoint');
   }
-  if (typeof completion_window !== 'string') {
-    throw errors.badRequest('Missing required parameter: "completion_window".', 'completion_window', 'missing_required_parameter');
-  }
-  if (!(completion_window in windows)) {
+  const windowMs = typeof completion_window === 'string' ? windowMsOf(completion_window, windows) : undefined;
+  if (typeof completion_window !== 'string' || windowMs === undefined) {
     throw errors.badRequest(
-      `Unsupported completion_window "${completion_window}"; expected one of ${Object.keys(windows).join(', ')}.`,
+      `Unsupported completion_window ${JSON.stringify(completion_window)}; expected ${Object.keys(windows).join(', ')} or a duration such as 1h (s, m, h or d, up to 30d).`,
       'completion_window',
       'invalid_completion_window',
     );
   }
-  return { input_file_id, endpoint, completion_window, metadata: parseMetadata(metadata) };
+  return { input_file_id, endpoint, completion_window, windowMs, metadata: parseMetadata(metadata) };
 }
 
 /** OpenAI metadata: at most 16 pairs, keys up to 64 characters, string values up to 512. */

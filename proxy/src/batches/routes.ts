@@ -11,7 +11,7 @@ export interface BatchRoutesDeps {
 
 const BATCHES = '/v1/batches';
 
-/** POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel. */
+/** POST/GET /v1/batches, GET /v1/batches/{id}, POST /v1/batches/{id}/cancel, and DELETE /v1/batches/{id} (the reference's cancel). */
 export function batchRoutes(deps: BatchRoutesDeps): Route[] {
   const { service } = deps;
   return [
@@ -48,6 +48,16 @@ export function batchRoutes(deps: BatchRoutesDeps): Route[] {
         const [id = '', action, ...rest] = pathSegments(ctx.url.pathname, `${BATCHES}/`);
         if (action !== 'cancel' || rest.length > 0) throw errors.notFound(`Unknown path ${ctx.url.pathname}`);
         req.resume(); // the cancel call has no body worth reading
+        sendJson(res, 200, await service.cancel(id));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${BATCHES}/*`,
+      handler: async (req, res, ctx) => {
+        const [id = '', ...rest] = pathSegments(ctx.url.pathname, `${BATCHES}/`);
+        if (rest.length > 0) throw errors.notFound(`Unknown path ${ctx.url.pathname}`);
+        req.resume();
         sendJson(res, 200, await service.cancel(id));
       },
     },

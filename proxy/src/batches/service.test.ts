@@ -59,10 +59,21 @@ describe('BatchService', () => {
     const bad = (body: unknown) => s.create(body).catch((e: ProxyError) => [e.status, e.param]);
     expect(await bad({ endpoint: EP, completion_window: '24h' })).toEqual([400, 'input_file_id']);
     expect(await bad({ input_file_id: input.id, endpoint: '/v1/x', completion_window: '24h' })).toEqual([400, 'endpoint']);
-    expect(await bad({ input_file_id: input.id, endpoint: EP, completion_window: '1h' })).toEqual([400, 'completion_window']);
+    expect(await bad({ input_file_id: input.id, endpoint: EP, completion_window: 'soon' })).toEqual([400, 'completion_window']);
+    expect(await bad({ input_file_id: input.id, endpoint: EP, completion_window: 'toString' })).toEqual([400, 'completion_window']);
+    expect(await bad({ input_file_id: input.id, endpoint: EP, completion_window: '31d' })).toEqual([400, 'completion_window']);
     expect(await bad({ input_file_id: input.id, endpoint: EP, completion_window: '24h', metadata: { k: 1 } })).toEqual([400, 'metadata']);
     expect(await bad({ input_file_id: 'file-0123456789abcdef0123456789ab', endpoint: EP, completion_window: '24h' })).toEqual([404, 'input_file_id']);
     expect(await bad({ input_file_id: notBatch.id, endpoint: EP, completion_window: '24h' })).toEqual([400, 'input_file_id']);
+  });
+
+  it("is as lenient as the reference: completion_window defaults to 24h, takes durations like 1h, and an 'unknown' purpose runs", async () => {
+    const s = service({ clock: { now: () => 1_000_000_000_000 } });
+    const input = await storage.create(jsonl(1), { filename: 'in', purpose: 'unknown' });
+    const byDefault = await s.create({ input_file_id: input.id, endpoint: EP });
+    expect(byDefault).toMatchObject({ completion_window: '24h', expires_at: 1_000_000_000 + 24 * 3600 });
+    const hour = await s.create({ input_file_id: input.id, endpoint: EP, completion_window: '1h' });
+    expect(hour).toMatchObject({ completion_window: '1h', expires_at: 1_000_000_000 + 3600 });
   });
 
   it('a batch created while no runner is up is run by the next service to start', async () => {

@@ -116,7 +116,8 @@ export class BatchService {
     const params = parseCreateParams(body, this.windows);
     const input = await this.options.storage.get(params.input_file_id);
     if (!input) throw new ProxyError(404, 'file_not_found', `No such File object: ${params.input_file_id}`, 'not_found_error', 'input_file_id');
-    if (input.purpose !== 'batch') {
+    // "unknown" is what the reference stores for an upload without a purpose; it runs such files too.
+    if (input.purpose !== 'batch' && input.purpose !== 'unknown') {
       throw errors.badRequest(`The input file must be uploaded with purpose "batch"; ${input.id} has "${input.purpose}".`, 'input_file_id', 'invalid_input_file');
     }
     const now = this.clock.now();
@@ -133,7 +134,7 @@ export class BatchService {
         error_file_id: null,
         created_at: toSeconds(now),
         in_progress_at: null,
-        expires_at: toSeconds(now + this.windows[params.completion_window]!),
+        expires_at: toSeconds(now + params.windowMs),
         finalizing_at: null,
         completed_at: null,
         failed_at: null,

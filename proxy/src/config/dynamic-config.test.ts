@@ -91,8 +91,13 @@ describe('parseDynamicConfig', () => {
   });
 
   it('reports unknown fields instead of failing, and treats null as unset', () => {
-    const dyn = parseDynamicConfig('{"routing_logic": "roundrobin", "lmcache_controller_port": 9000, "session_key": null}', 'json');
-    expect(dyn).toEqual({ settings: { routingLogic: 'roundrobin' }, ignoredFields: ['lmcache_controller_port'] });
+    const dyn = parseDynamicConfig('{"routing_logic": "roundrobin", "route_by_mood": true, "session_key": null}', 'json');
+    expect(dyn).toEqual({ settings: { routingLogic: 'roundrobin' }, ignoredFields: ['route_by_mood'] });
+  });
+
+  it('refuses the reference\'s experimental fields by name, as on the command line', () => {
+    expect(() => parseDynamicConfig('{"routing_logic": "kvaware", "lmcache_controller_port": 9000}', 'json')).toThrow(/^lmcache_controller_port: is not supported: the LMCache controller/);
+    expect(() => parseDynamicConfig('semantic_cache_threshold: 0.9', 'yaml')).toThrow(/^semantic_cache_threshold: is not supported: the semantic cache/);
   });
 
   it('explains what is wrong with an invalid file', () => {
@@ -185,4 +190,7 @@ const SAMPLE: Record<keyof ProxyOptions, unknown> = {
   outlierDetection: false, outlierConsecutiveFailures: 3, outlierBaseEjectionSeconds: 10, outlierMaxEjectionSeconds: 60, outlierProbeIntervalSeconds: 1,
   enableBatchApi: true, fileStorageClass: 'local_file', fileStoragePath: '/data', batchProcessor: 'local', batchConcurrency: 2, batchLeaseSeconds: 5, maxFileBytes: 2048,
   otelEndpoint: 'localhost:4317', otelServiceName: 'router', sentryDsn: 'https://key@sentry.example/1',
+  otelSecure: true, sentryTracesSampleRate: 0.5, sentryProfileSessionSampleRate: 0.25,
+  k8sWatcherTimeoutSeconds: 60, kvAwareThreshold: 500, callbacks: './hooks.mjs', requestRewriter: 'noop',
+  featureGates: 'SemanticCache=false', externalProvidersConfig: '/etc/router/providers.yaml',
 };

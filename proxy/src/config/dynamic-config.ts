@@ -1,6 +1,7 @@
 import { load as loadYaml } from 'js-yaml';
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
+import { refusedField } from './refused-flags.js';
 import { SETTING_KEYS, parseSetting, snakeCase } from './settings.js';
 import { validateProxyOptions } from './validate-options.js';
 
@@ -42,6 +43,8 @@ export function parseDynamicConfig(text: string, format: DynamicConfigFormat): D
   const ignoredFields: string[] = [];
   for (const [field, raw] of Object.entries(fields)) {
     const key = FIELD_TO_KEY.get(field);
+    const refused = refusedField(field);
+    if (refused && raw !== null && raw !== undefined) throw new ConfigError(field, undefined, `is not supported: ${refused.reason}`);
     if (key === undefined) ignoredFields.push(field);
     else if (raw !== null && raw !== undefined) assign(settings, key, parseSetting(key, raw, field));
   }

@@ -41,6 +41,13 @@ describe('parseProxyArgs', () => {
       fileStoragePath: '/tmp/vllm_files',
       batchProcessor: 'local',
       otelServiceName: 'vllm-router',
+      otelSecure: false,
+      sentryTracesSampleRate: 0.1,
+      sentryProfileSessionSampleRate: 1,
+      k8sWatcherTimeoutSeconds: 0,
+      kvAwareThreshold: 2000,
+      requestRewriter: 'noop',
+      featureGates: [],
     });
   });
 
@@ -90,7 +97,7 @@ describe('parseProxyArgs', () => {
   });
 
   it('requires --service-discovery and --routing-logic', () => {
-    expect(configErrorOf(() => parseProxyArgs(['--routing-logic', 'roundrobin'], {})).message).toBe('--service-discovery: is required (one of static, k8s, configmap)');
+    expect(configErrorOf(() => parseProxyArgs(['--routing-logic', 'roundrobin'], {})).message).toBe('--service-discovery: is required (one of static, k8s, configmap, external-only)');
     expect(configErrorOf(() => parseProxyArgs(['--service-discovery', 'k8s'], {})).setting).toBe('--routing-logic');
   });
 
@@ -183,6 +190,58 @@ describe('parseProxyArgs', () => {
   it('takes the backend key from VLLM_API_KEY unless the flag gives one', () => {
     expect(parseProxyArgs(STATIC, { VLLM_API_KEY: 'env-key' }).backendApiKey).toBe('env-key');
     expect(parseProxyArgs([...STATIC, '--backend-api-key', 'flag-key'], { VLLM_API_KEY: 'env-key' }).backendApiKey).toBe('flag-key');
+  });
+
+  it('answers --version as the reference does, with the program name and version', () => {
+    let version: unknown;
+    try {
+      parseProxyArgs(['--version'], {});
+    } catch (err) {
+      version = err;
+    }
+    expect(version).toBeInstanceOf(HelpRequested);
+    expect((version as HelpRequested).text).toMatch(/^vllm-router \d+\.\d+\.\d+$/);
+  });
+
+  it('refuses the experimental LMCache and semantic-cache flags with one line naming the flag and why', () => {
+    expect(configErrorOf(() => parse('--lmcache-controller-port', '9000')).message).toMatch(/^--lmcache-controller-port: is not supported: the LMCache controller .* is experimental in the reference router/);
+    expect(configErrorOf(() => parse('--lmcache-worker-timeout', '30')).setting).toBe('--lmcache-worker-timeout');
+    expect(configErrorOf(() => parse('--semantic-cache-model', 'all-MiniLM-L6-v2')).message).toMatch(/^--semantic-cache-model: is not supported: the semantic cache/);
+  });
+
+  it('accepts feature gates turned off, and refuses turning an experimental one on', () => {
+    expect(parse('--feature-gates', 'SemanticCache=false,PIIDetection=false').featureGates).toEqual([
+      { name: 'SemanticCache', enabled: false },
+      { name: 'PIIDetection', enabled: false },
+    ]);
+    expect(configErrorOf(() => parse('--feature-gates', 'PIIDetection=true')).message).toMatch(/^--feature-gates: "PIIDetection=true" cannot be enabled: PII detection/);
+    expect(configErrorOf(() => parse('--feature-gates', 'Semantic=true')).message).toMatch(/is not a feature gate of the reference router/);
+    expect(configErrorOf(() => parse('--feature-gates', 'SemanticCache')).message).toMatch(/must be Name=true or Name=false/);
+  });
+
+  it('checks the Sentry sample rates as the reference does (0..1)', () => {
+    expect(parse('--sentry-traces-sample-rate', '1', '--sentry-profile-session-sample-rate', '0').sentryTracesSampleRate).toBe(1);
+    expect(configErrorOf(() => parse('--sentry-traces-sample-rate', '1.5')).message).toBe('--sentry-traces-sample-rate: "1.5" must be a number from 0 to 1');
+  });
+
+  it('defaults service discovery to external-only when only external providers are given, as the reference does', () => {
+    const o = parseProxyArgs(['--routing-logic', 'roundrobin', '--external-providers-config', '/etc/router/providers.yaml'], {});
+    expect(o).toMatchObject({ serviceDiscovery: 'external-only', externalProvidersConfig: '/etc/router/providers.yaml' });
+    expect(configErrorOf(() => parseProxyArgs(['--routing-logic', 'roundrobin', '--service-discovery', 'external-only'], {})).setting).toBe('--external-providers-config');
+  });
+
+  it('takes required settings from the dynamic config file when the command line lacks them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dyn-'));
+    try {
+      const file = join(dir, 'router.yaml');
+      writeFileSync(file, 'service_discovery: static\nrouting_logic: session\nsession_key: x-user-id\nstatic_models:\n  m1:\n    static_backends: [http://a:8000]\n');
+      expect(parseProxyArgs(['--dynamic-config-yaml', file], {})).toMatchObject({ serviceDiscovery: 'static', routingLogic: 'session', dynamicConfigYaml: file });
+      // A flag given on the command line is kept; the file fills in only what is missing.
+      expect(parseProxyArgs(['--dynamic-config-yaml', file, '--routing-logic', 'roundrobin'], {}).routingLogic).toBe('roundrobin');
+      expect(configErrorOf(() => parseProxyArgs(['--dynamic-config-yaml', join(dir, 'missing.yaml')], {})).message).toMatch(/^--dynamic-config-yaml: ".*missing.yaml" cannot be read \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers --help with the help text instead of options', () => {

@@ -1,8 +1,11 @@
 import yargs, { type Options } from 'yargs';
+import { VERSION } from '../version.js';
 import { API_KEYS_ENV, BACKEND_API_KEY_ENV, mergeApiKeys, parseApiKeysList, readApiKeysFile } from './api-keys.js';
 import { ConfigError, HelpRequested } from './errors.js';
 import type { ProxyOptions } from './options.js';
+import { REFUSED_FLAGS } from './refused-flags.js';
 import { SETTINGS, SETTING_KEYS, defaultOf, kebabCase, parseSetting } from './settings.js';
+import { requiredFromConfigFile } from './startup-config.js';
 import { validateProxyOptions } from './validate-options.js';
 
 const EXAMPLE = [
@@ -28,6 +31,8 @@ function buildParser(argv: readonly string[]) {
   }
   options['api-keys-file'] = { group: `${SETTINGS.apiKeys.group}:`, requiresArg: true, describe: 'File with client keys, one per line (# comments allowed); merged with the other sources.' };
   options['static-backend-health-check-timeout-seconds'].alias = 'backend-health-check-timeout-seconds';
+  // Parsed only so that the refusal can name them; hidden from --help.
+  for (const refused of REFUSED_FLAGS) options[refused.flag] = { hidden: true };
 
   return yargs()
     .scriptName('vllm-router')
@@ -40,7 +45,7 @@ function buildParser(argv: readonly string[]) {
     })
     .options(options)
     .strict()
-    .version(false)
+    .version('version', 'Print the version and exit.', `vllm-router ${VERSION}`)
     .help('help')
     .alias('help', 'h')
     .epilogue(`Example:\n${EXAMPLE}`)
@@ -53,7 +58,8 @@ function buildParser(argv: readonly string[]) {
 
 /**
  * Parse the command line and environment into validated options. Throws ConfigError for bad input
- * and HelpRequested for --help. The dynamic config file is not read here: see applyDynamicConfig.
+ * and HelpRequested for --help and --version. The dynamic config file is read here only for
+ * required settings the command line lacks; the file as a whole is applied by applyDynamicConfig.
  */
 export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyOptions {
   let helpText = '';
@@ -61,12 +67,19 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyOpt
     helpText = output;
   }) as Record<string, unknown>;
   if (args.help === true) throw new HelpRequested(helpText);
+  if (args.version === true) throw new HelpRequested(helpText || `vllm-router ${VERSION}`);
+  for (const refused of REFUSED_FLAGS) if (args[refused.flag] !== undefined) throw new ConfigError(`--${refused.flag}`, undefined, `is not supported: ${refused.reason}`);
 
   const partial: Partial<ProxyOptions> = {};
   for (const key of SETTING_KEYS) {
     const raw = args[kebabCase(key)];
     assign(partial, key, raw === undefined ? defaultOf(key) : parseSetting(key, raw, `--${kebabCase(key)}`));
   }
+  // As the reference: no --service-discovery with --external-providers-config means external-only,
+  // and a dynamic config file may supply what the command line leaves out.
+  if (partial.serviceDiscovery === undefined && partial.externalProvidersConfig !== undefined) partial.serviceDiscovery = 'external-only';
+  const fromFile = requiredFromConfigFile(partial);
+  if (fromFile) Object.assign(partial, fromFile.required);
   for (const key of SETTING_KEYS) {
     const { required, parse } = SETTINGS[key];
     const choices = 'choices' in parse && Array.isArray(parse.choices) ? ` (one of ${parse.choices.join(', ')})` : '';
@@ -83,7 +96,8 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyOpt
   const envBackendKey = env[BACKEND_API_KEY_ENV]?.trim();
   if (options.backendApiKey === undefined && envBackendKey) options.backendApiKey = envBackendKey;
 
-  validateProxyOptions(options, 'flags');
+  // With required settings from the file, the rest of the file completes them (e.g. session_key).
+  validateProxyOptions(fromFile ? { ...options, ...fromFile.settings } : options, 'flags');
   return options;
 }
 

@@ -1,7 +1,9 @@
 import type { BackendKind, ModelType, RoutingLogic } from '@vllm-router/common/routing-table';
 
-export type ServiceDiscovery = 'static' | 'k8s' | 'configmap';
+/** `external-only`: no engines of our own, only --external-providers-config upstreams (reference spelling). */
+export type ServiceDiscovery = 'static' | 'k8s' | 'configmap' | 'external-only';
 import type { LogFormat, LogLevel } from '@vllm-router/common';
+import type { FeatureGate } from './value-parsers.js';
 
 export type { LogFormat, LogLevel };
 
@@ -32,6 +34,8 @@ export interface ProxyOptions {
   k8sNamespace: string;
   k8sLabelSelector: string;
   k8sServiceDiscoveryType: 'pod-ip' | 'service-name';
+  /** Reference: --k8s-watcher-timeout-seconds. Server-side length of each watch; 0 keeps our default. */
+  k8sWatcherTimeoutSeconds: number;
   /** `<namespace>/<name>` of the operator's routing ConfigMap. */
   routingConfigmap?: string;
   /** A mounted copy of routing.json, followed across the kubelet's symlink swap. */
@@ -83,6 +87,8 @@ export interface ProxyOptions {
   requestMigrationAttempts: number;
   /** How long streams on an engine that left the routing table may finish before they are migrated. */
   requestMigrationDrainGraceSeconds: number;
+  /** Reference: --kv-aware-threshold. kvaware: most prompt tokens left unmatched for cache affinity to decide. */
+  kvAwareThreshold: number;
   drainTimeoutSeconds: number;
 
   enableBatchApi: boolean;
@@ -96,5 +102,18 @@ export interface ProxyOptions {
 
   otelEndpoint?: string;
   otelServiceName: string;
+  /** TLS to the OTLP endpoint (reference: --otel-secure; insecure by default). */
+  otelSecure: boolean;
   sentryDsn?: string;
+  sentryTracesSampleRate: number;
+  sentryProfileSessionSampleRate: number;
+
+  /** A JS module exporting preRequest/postRequest hooks (reference: --callbacks, a Python object there). */
+  callbacks?: string;
+  /** 'noop' (reference default) or a JS module exporting rewriteRequest. */
+  requestRewriter: string;
+  /** Reference: --feature-gates; the experimental features it gates are not in this build. */
+  featureGates: FeatureGate[];
+  /** YAML file of OpenAI-compatible upstreams routed like engines (reference: --external-providers-config). */
+  externalProvidersConfig?: string;
 }

@@ -5,6 +5,7 @@ import {
   aliases,
   bool,
   choice,
+  featureGates,
   httpUrl,
   int,
   list,
@@ -55,6 +56,7 @@ const G = {
   limits: 'Limits and timeouts',
   batch: 'Batch and files API',
   telemetry: 'Telemetry',
+  hooks: 'Request hooks',
 };
 
 const value = 'value' as const;
@@ -66,8 +68,14 @@ export const SETTINGS: SettingTable = {
 
   serviceDiscovery: {
     group: G.discovery, flagType: value, required: true,
-    describe: 'Where engines come from: static (the --static-* flags), k8s (watch pods), or configmap (the operator\'s routing table).',
-    parse: choice(['static', 'k8s', 'configmap'] as const),
+    describe:
+      'Where engines come from: static (the --static-* flags), k8s (watch pods), configmap (the operator\'s routing table), or external-only (only --external-providers-config). Required unless a dynamic config file or --external-providers-config gives it.',
+    parse: choice(['static', 'k8s', 'configmap', 'external-only'] as const),
+  },
+  externalProvidersConfig: {
+    group: G.discovery, flagType: value,
+    describe: 'YAML file naming OpenAI-compatible upstreams (base URL, API key, models) routed like engines; read at startup.',
+    parse: text(),
   },
   routingConfigmap: { group: G.discovery, flagType: value, describe: 'ConfigMap holding the routing table, as <namespace>/<name> (configmap discovery).', parse: namespacedName() },
   routingFile: { group: G.discovery, flagType: value, describe: 'Mounted routing table file, followed across ConfigMap updates (configmap discovery).', parse: text() },
@@ -95,6 +103,11 @@ export const SETTINGS: SettingTable = {
     group: G.k8s, flagType: value, describe: 'Reach engines by pod IP, or by Service name (for service meshes).',
     parse: choice(['pod-ip', 'service-name'] as const), default: 'pod-ip',
   },
+  k8sWatcherTimeoutSeconds: {
+    group: G.k8s, flagType: value,
+    describe: 'Seconds the API server keeps each pod watch open before the router renews it (0: about 5 minutes, spread at random).',
+    parse: int(0, 86_400), default: 0,
+  },
 
   routingLogic: { group: G.routing, flagType: value, required: true, describe: `Routing policy: ${ROUTING_LOGICS.join(', ')}.`, parse: choice(ROUTING_LOGICS) },
   sessionKey: { group: G.routing, flagType: value, describe: 'Header (or JSON body field) carrying the session id; required for session routing.', parse: text() },
@@ -113,7 +126,7 @@ export const SETTINGS: SettingTable = {
     group: G.routing, flagType: value, parse: list(text()), default: [],
     describe: 'Model labels of decode engines, comma-separated; used by the disaggregated_prefill logics.',
   },
-  maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to.', parse: int(0, 100), default: 2 },
+  maxInstanceFailoverRerouteAttempts: { group: G.routing, flagType: value, describe: 'Other engines tried when one cannot be connected to (the reference defaults to 0).', parse: int(0, 100), default: 2 },
   outlierDetection: {
     group: G.outliers, flagType: 'boolean', parse: bool(), default: true,
     describe: 'Eject an engine from routing at once on a connect failure, reset, timeout or failed /metrics scrape, and after consecutive 5xx answers (--no-outlier-detection turns it off).',
@@ -132,6 +145,11 @@ export const SETTINGS: SettingTable = {
   requestMigrationDrainGraceSeconds: {
     group: G.routing, flagType: value, parse: number({ min: 0 }), default: 20,
     describe: 'Seconds streams on an engine that left the routing table (or turned not ready) may keep running before they migrate to another engine.',
+  },
+  kvAwareThreshold: {
+    group: G.routing, flagType: value,
+    describe: 'kvaware routing: most prompt tokens (4 characters each) a cached prefix may leave unmatched and still decide.',
+    parse: int(0, 100_000_000), default: 2000,
   },
 
   engineStatsInterval: { group: G.stats, flagType: value, describe: 'Seconds between scrapes of engine /metrics.', parse: positive, default: 30 },
@@ -172,7 +190,18 @@ export const SETTINGS: SettingTable = {
 
   otelEndpoint: { group: G.telemetry, flagType: value, describe: 'OTLP endpoint for traces (e.g. localhost:4317); tracing is off without it.', parse: text() },
   otelServiceName: { group: G.telemetry, flagType: value, describe: 'Service name on traces.', parse: text(), default: 'vllm-router' },
-  sentryDsn: { group: G.telemetry, flagType: value, secret: true, describe: 'Sentry DSN for error reporting.', parse: text() },
+  otelSecure: { group: G.telemetry, flagType: 'boolean', describe: 'Use TLS to the OTLP endpoint (insecure by default).', parse: bool(), default: false },
+  sentryDsn: { group: G.telemetry, flagType: value, secret: true, describe: 'Sentry DSN: report errors (and sampled request traces) to Sentry.', parse: text() },
+  sentryTracesSampleRate: { group: G.telemetry, flagType: value, describe: 'Share of requests traced to Sentry, 0..1.', parse: number({ min: 0, max: 1 }), default: 0.1 },
+  sentryProfileSessionSampleRate: {
+    group: G.telemetry, flagType: value,
+    describe: 'Share of Sentry profiling sessions, 0..1 (passed to the SDK; profiles need @sentry/profiling-node, not bundled).',
+    parse: number({ min: 0, max: 1 }), default: 1,
+  },
+
+  callbacks: { group: G.hooks, flagType: value, describe: 'JavaScript module (path) exporting preRequest and/or postRequest hooks run around each request.', parse: text() },
+  requestRewriter: { group: G.hooks, flagType: value, describe: "noop, or a JavaScript module (path) exporting rewriteRequest, which may change each request body before routing.", parse: text(), default: 'noop' },
+  featureGates: { group: G.server, flagType: value, describe: "The reference router's experimental feature gates (Name=true,...); the features they enable are not in this build.", parse: featureGates(), default: [] },
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof ProxyOptions)[];

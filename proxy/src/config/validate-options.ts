@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
 import { checkRoleLabels } from './role-options.js';
+import { checkFeatureGates } from './refused-flags.js';
 import { kebabCase, snakeCase } from './settings.js';
 
 /** Where the options came from, so messages name settings the way the user wrote them. */
@@ -26,6 +27,9 @@ export function validateProxyOptions(o: ProxyOptions, origin: OptionsOrigin = 'f
     throw new ConfigError(name('routingConfigmap'), undefined, `or ${name('routingFile')} is required when service discovery is configmap`);
   if (o.outlierMaxEjectionSeconds < o.outlierBaseEjectionSeconds)
     throw new ConfigError(name('outlierMaxEjectionSeconds'), String(o.outlierMaxEjectionSeconds), `must be at least ${name('outlierBaseEjectionSeconds')} (${o.outlierBaseEjectionSeconds})`);
+  if (o.serviceDiscovery === 'external-only' && o.externalProvidersConfig === undefined)
+    throw new ConfigError(name('externalProvidersConfig'), undefined, 'is required when service discovery is external-only (the upstreams to route to)');
+  checkFeatureGates(o.featureGates, name('featureGates'));
   if (o.routingLogic === 'session' && o.sessionKey === undefined)
     throw new ConfigError(name('sessionKey'), undefined, 'is required when routing logic is session (the header that carries the session id)');
   checkRoleLabels(o, name, origin === 'flags' && hasDynamicConfig(o));

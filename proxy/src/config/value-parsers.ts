@@ -31,11 +31,16 @@ export function int(min: number, max: number = Number.MAX_SAFE_INTEGER): ValuePa
 }
 
 /** Seconds and other quantities where fractions make sense (e.g. a 0.5 s stats interval). */
-export function number(opts: { min: number; exclusiveMin?: boolean }): ValueParser<number> {
-  const reason = opts.exclusiveMin ? `must be a number greater than ${opts.min}` : `must be a number of at least ${opts.min}`;
+export function number(opts: { min: number; exclusiveMin?: boolean; max?: number }): ValueParser<number> {
+  const reason =
+    opts.max !== undefined
+      ? `must be a number from ${opts.min} to ${opts.max}`
+      : opts.exclusiveMin
+        ? `must be a number greater than ${opts.min}`
+        : `must be a number of at least ${opts.min}`;
   return (raw, name) => {
     const n = typeof raw === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(raw) ? Number(raw) : raw;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < opts.min || (opts.exclusiveMin && n === opts.min))
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < opts.min || (opts.exclusiveMin && n === opts.min) || (opts.max !== undefined && n > opts.max))
       return refuse(name, raw, reason);
     return n;
   };
@@ -140,4 +145,24 @@ export function rootPath(): ValueParser<string> {
     if (value !== '' && !value.startsWith('/')) return refuse(name, raw, "must start with '/' (or be empty)");
     return value;
   };
+}
+
+/** One `--feature-gates` entry (reference: `Name=true,Other=false`). */
+export interface FeatureGate {
+  name: string;
+  enabled: boolean;
+}
+
+/** `Name=true,Other=false`, or an array of such strings in a config file. */
+export function featureGates(): ValueParser<FeatureGate[]> {
+  return (raw, name) =>
+    list(text({ allowEmpty: true }))(raw, name)
+      .filter((entry) => entry !== '')
+      .map((entry) => {
+        const eq = entry.indexOf('=');
+        const gate = eq < 0 ? '' : entry.slice(0, eq).trim();
+        const value = eq < 0 ? '' : entry.slice(eq + 1).trim().toLowerCase();
+        if (!gate || (value !== 'true' && value !== 'false')) return refuse(name, entry, 'must be Name=true or Name=false');
+        return { name: gate, enabled: value === 'true' };
+      });
 }

@@ -84,7 +84,11 @@ export function followPods(app: TableSink, source: ListWatcher<V1Pod>, settings:
   };
 }
 
-/** The engine pods, through the API. */
-export function podListWatcher(client: KubeClient, namespace: string, labelSelector: string): ListWatcher<V1Pod> {
-  return kubeListWatcher<V1Pod>(client, { path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, labelSelector });
+/** The engine pods, through the API; `watchTimeoutSeconds` 0 keeps the list-watcher's default. */
+export function podListWatcher(client: KubeClient, namespace: string, labelSelector: string, watchTimeoutSeconds = 0): ListWatcher<V1Pod> {
+  return kubeListWatcher<V1Pod>(client, {
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+    labelSelector,
+    ...(watchTimeoutSeconds > 0 ? { watchTimeoutSeconds } : {}),
+  });
 }

@@ -23,13 +23,14 @@ function kubeClient(flag: string): KubeClient {
 export async function startDiscovery(app: TableSink, options: ProxyOptions): Promise<RoutingSource | undefined> {
   switch (options.serviceDiscovery) {
     case 'static':
+    case 'external-only':
       return undefined;
     case 'configmap':
       if (options.routingConfigmap) return followRoutingConfigMap(app, configMapListWatcher(kubeClient('--routing-configmap'), options.routingConfigmap), options.routingConfigmap);
       if (options.routingFile) return followRoutingFile(app, options.routingFile);
       throw new ConfigError('--routing-configmap', undefined, 'or --routing-file is required when service discovery is configmap');
     case 'k8s':
-      return followPods(app, podListWatcher(kubeClient('--service-discovery k8s'), options.k8sNamespace, options.k8sLabelSelector), {
+      return followPods(app, podListWatcher(kubeClient('--service-discovery k8s'), options.k8sNamespace, options.k8sLabelSelector, options.k8sWatcherTimeoutSeconds), {
         namespace: options.k8sNamespace,
         labelSelector: options.k8sLabelSelector,
         port: options.k8sPort,

@@ -3,7 +3,7 @@ export { LocalFileStorage, type LocalFileStorageOptions } from './local-storage.
 export {
   FILE_ID_RE,
   FileTooLargeError,
-  UPLOAD_PURPOSES,
+  MAX_PURPOSE_CHARS,
   isFileId,
   newFileId,
   type FileContent,

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
-/** Purposes a client may upload with (OpenAI's list); `batch_output` is written by the router only. */
-export const UPLOAD_PURPOSES: ReadonlySet<string> = new Set(['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals']);
-export type FilePurpose = 'assistants' | 'batch' | 'batch_output' | 'fine-tune' | 'vision' | 'user_data' | 'evals';
+/**
+ * A file's purpose: OpenAI's (assistants, batch, fine-tune, vision, user_data, evals; batch_output
+ * written by the router) or, as the reference router accepts, any other string (`unknown` when the
+ * upload names none).
+ */
+export type FilePurpose = string;
+/** Longest purpose string kept. */
+export const MAX_PURPOSE_CHARS = 256;
 
 /** The OpenAI file object. */
 export interface FileObject {

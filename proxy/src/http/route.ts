@@ -30,6 +30,8 @@ export interface AccessNotes {
   retries?: number;
   /** Stable error code when the request failed. */
   errorCode?: string;
+  /** The error the request failed with (for tracing backends). */
+  failure?: unknown;
   /** Each move of the request to another engine after its engine failed or was drained (request migration). */
   migrations?: MigrationNote[];
   /** Why a broken answer was not moved to another engine (`tool_calls`, `n`, `exhausted`, ...). */

@@ -158,6 +158,7 @@ export class HttpServer {
     } catch (err) {
       const e = sendError(res, err);
       ctx.notes.errorCode = e.code;
+      ctx.notes.failure = e;
       if (e.status >= 500 && e.status !== 503 && e.status !== 504)
         this.options.logger.error('request failed', { id: ctx.id, code: e.code, error: e.message, cause: String(e.cause ?? '') });
       if (!req.complete) req.resume();
@@ -177,8 +178,9 @@ export class HttpServer {
     const status = res.writableFinished ? res.statusCode : 499;
     // Metrics only for models the router knows, so arbitrary client input can't grow label sets.
     if (model) {
-      this.options.metrics.latency(engine ?? 'none', model, status).observe(seconds);
-      if (errorCode) this.options.metrics.requestErrors.inc({ model, code: errorCode });
+      this.options.metrics.latency(engine ?? 'none', model, status >= 400 || errorCode !== undefined).observe(seconds);
+      // Engine-side failures are counted per attempt by the routing core (vllm:request_errors_total).
+      if (errorCode) this.options.metrics.routerErrors.inc({ model, code: errorCode });
     }
     this.accessLog({
       id: ctx.id,

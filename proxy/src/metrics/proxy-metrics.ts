@@ -1,4 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerHostMetrics, registerStandardProcessMetrics } from './host-metrics.js';
+
+/** How a request to an engine failed, as `error_type` of vllm:request_errors_total (bounded set). */
+export type EngineErrorType = 'http_4xx' | 'http_5xx' | 'connect_error' | 'timeout' | 'interrupted' | 'upstream_error';
+
+/** The reference router's latency buckets, so histograms from both routers aggregate together. */
+const REFERENCE_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
  * Every metric the proxy exports, declared in one place with bounded labels. Names follow the
@@ -8,18 +15,19 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class ProxyMetrics {
   readonly registry = new Registry();
 
+  /** Named with `_total` as a Prometheus scrape of the reference (prometheus_client adds it) shows it. */
   readonly incomingRequests = new Counter({
-    name: 'vllm:num_incoming_requests',
-    help: 'Requests received per model (KEDA scales engines from zero on this).',
+    name: 'vllm:num_incoming_requests_total',
+    help: 'Requests received per model, including those with no engine available (KEDA scales engines from zero on this).',
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
 
   readonly requestLatency = new Histogram({
     name: 'vllm:request_latency_seconds',
-    help: 'End-to-end request latency at the router.',
+    help: 'End-to-end request latency at the router; status is success, or error (engine answer >= 400 or failure), as in the reference.',
     labelNames: ['server', 'model', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    buckets: REFERENCE_LATENCY_BUCKETS,
     registers: [this.registry],
   });
 
@@ -30,9 +38,18 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
+  /** Engine-side failures per attempt, as the reference counts them; error_type by status class or failure. */
   readonly requestErrors = new Counter({
     name: 'vllm:request_errors_total',
-    help: 'Requests that ended in an error, by error code.',
+    help: 'Requests to engines that failed: error_type http_4xx (client error the engine refused), http_5xx, connect_error, timeout, interrupted or upstream_error.',
+    labelNames: ['server', 'model', 'error_type'] as const,
+    registers: [this.registry],
+  });
+
+  /** Requests the router itself answered with an error (no engine involved), by our error code. */
+  readonly routerErrors = new Counter({
+    name: 'vllm_router_request_errors_total',
+    help: 'Requests that ended in an error at the router, by model and error code (e.g. no_available_engine, upstream_error).',
     labelNames: ['model', 'code'] as const,
     registers: [this.registry],
   });
@@ -92,7 +109,17 @@ export class ProxyMetrics {
   }
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_' });
+    registerHostMetrics(this.registry);
+    if (options.processMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_' });
+      // process_cpu_seconds_total & co. under their standard names too, as any Prometheus client exports them.
+      registerStandardProcessMetrics(this.registry);
+    }
+  }
+
+  /** Counts an engine-side failure (once per attempt, as the reference does). */
+  engineError(server: string, model: string, errorType: EngineErrorType): void {
+    this.requestErrors.inc({ server, model, error_type: errorType });
   }
 
   /**
@@ -116,10 +143,12 @@ export class ProxyMetrics {
     return child;
   }
 
-  latency(server: string, model: string, status: number): { observe(value: number): void } {
+  /** `failed`: the engine answered >= 400, or the request failed (the reference's status "error"). */
+  latency(server: string, model: string, failed: boolean): { observe(value: number): void } {
+    const status = failed ? 'error' : 'success';
     const key = `${server}\u0000${model}\u0000${status}`;
     let child = this.latencyChildren.get(key);
-    if (!child) this.latencyChildren.set(key, (child = this.requestLatency.labels(server, model, String(status))));
+    if (!child) this.latencyChildren.set(key, (child = this.requestLatency.labels(server, model, status)));
     return child;
   }
 
@@ -129,7 +158,7 @@ export class ProxyMetrics {
     for (const key of this.latencyChildren.keys()) if (key.startsWith(`${server}\u0000`)) this.latencyChildren.delete(key);
     this.requestsRunning.remove({ server });
     this.upstreamRetries.remove({ server });
-    for (const m of [this.requestLatency, this.upstreamErrors, this.engineEjections] as const) removeMatching(m, 'server', server);
+    for (const m of [this.requestLatency, this.upstreamErrors, this.engineEjections, this.requestErrors] as const) removeMatching(m, 'server', server);
   }
 }
 

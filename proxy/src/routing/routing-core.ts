@@ -11,14 +11,18 @@ import type { Capability } from './endpoints.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
 import type { EngineSignalView, PickRequest, PolicyContext, RoutingPolicy } from './policies/policy.js';
-import { createPolicy } from './policies/registry.js';
+import { createPolicy, type PolicyOptions } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
+import type { RoutingDecision } from '../logging/routing-log.js';
+import type { EngineCallSpan, RequestSpan } from '../telemetry/request-span.js';
 
 /** One request on its way to an engine, after parsing and alias resolution. */
 export interface RoutedRequest {
   requestId: string;
   /** Path and query to request on the engine. */
   path: string;
+  /** POST unless given (GET /v1/audio/voices). */
+  method?: 'GET' | 'POST';
   model: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -33,6 +37,8 @@ export interface RoutedRequest {
   select?: EngineSelect;
   /** Engines this request must not use (a migrated request's failed engines); `send` adds each engine it tries. */
   tried?: Set<string>;
+  /** Tracing of this request (OpenTelemetry, Sentry), when configured. */
+  span?: RequestSpan;
 }
 
 /**
@@ -75,7 +81,7 @@ export interface EngineFailure {
 export type EngineFailureListener = (failure: EngineFailure) => void;
 
 export interface RequestObserver {
-  begin(engineId: string, startedAt?: number): RequestTraceSink;
+  begin(engineId: string, startedAt?: number, model?: string): RequestTraceSink;
 }
 
 function outlierSignal(failure: UpstreamFailure): 'connect' | 'reset' | 'timeout' {
@@ -128,6 +134,12 @@ export interface RoutingCoreOptions {
   /** Scraped engine load signals, passed to policies. */
   signals?: EngineSignalView;
   outcomes?: EngineOutcomeSink;
+  /** Settings policies are built with (e.g. --kv-aware-threshold). */
+  policyOptions?: PolicyOptions;
+  /** Told of every engine chosen for a request, retries included (the routing log line). */
+  onRouted?: (decision: RoutingDecision) => void;
+  /** Headers of an engine's own (an external provider's key): they replace the client's Authorization. */
+  engineHeaders?: (engine: EngineEntry) => Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -153,7 +165,7 @@ export class RoutingCore {
   /** Swap in a validated table. Throws (and keeps the old table) if its policy can't be built. */
   setTable(table: RoutingTable): void {
     const previous = this.current;
-    const policy = previous && previous.policy.name === table.routingLogic ? previous.policy : createPolicy(table.routingLogic);
+    const policy = previous && previous.policy.name === table.routingLogic ? previous.policy : createPolicy(table.routingLogic, this.options.policyOptions);
     const snapshot = new RoutingSnapshot(table);
     this.current = { snapshot, policy };
     for (const model of snapshot.models()) this.everServed.add(model);
@@ -215,11 +227,17 @@ export class RoutingCore {
       const engine = this.choose(snapshot, policy, pickRequest, request, tried, attempt > 0);
       if (!engine) break;
       tried.add(engine.id);
-      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
+      this.options.onRouted?.({ requestId: request.requestId, engine, request: pickRequest, sessionKey: snapshot.table.sessionKey, receivedAt: request.receivedAt });
+      if (request.span) {
+        const detail = policy.explain?.(pickRequest, engine);
+        request.span.routed({ model: request.model, engine, logic: policy.name, ...(detail ? { detail } : {}) });
+      }
+      const callSpan = request.span?.engineCall(engine, request.method ?? 'POST', request.path);
+      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
-        method: 'POST',
+        method: request.method ?? 'POST',
         path: request.path,
-        headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
+        headers: this.headersFor(engine, request, callSpan),
         body: request.body,
       });
       // The client leaving cuts the call, before or after the engine's head.
@@ -229,24 +247,29 @@ export class RoutingCore {
       const stopWatching = () => request.signal.removeEventListener('abort', onAbort);
       try {
         const head = await call.head;
+        callSpan?.responded(head.statusCode);
         trace.responded(head.statusCode, head.headers['content-type']);
         if (head.statusCode >= 500) this.options.outcomes?.failed(engine.id, 'status_5xx', `HTTP ${head.statusCode}`);
         else this.options.outcomes?.succeeded(engine.id);
+        if (head.statusCode >= 400) this.options.metrics.engineError(engine.url, request.model, head.statusCode < 500 ? 'http_4xx' : 'http_5xx');
         const releaseAll = () => {
           stopWatching();
           // A caller that gave up before the body ended (e.g. the engine's headers could not be
           // relayed) must not leave the engine streaming into nowhere; after the end this is a no-op.
           call.abort(RELEASED);
           release();
+          callSpan?.end();
         };
         return { engine, statusCode: head.statusCode, headers: head.headers, body: call, retries: attempt, trace, release: releaseAll };
       } catch (err) {
         stopWatching();
         const failure = classifyUpstreamError(err, request.signal.aborted);
+        callSpan?.end(err);
         if (failure.kind !== 'aborted') trace.fail(failure.code);
         release();
         if (failure.kind === 'aborted') throw errors.clientClosed(err);
         this.options.metrics.upstreamErrors.inc({ server: engine.url, code: failure.code });
+        this.options.metrics.engineError(engine.url, request.model, failure.kind === 'connect' ? (failure.timeout ? 'timeout' : 'connect_error') : failure.kind === 'first-byte-timeout' ? 'timeout' : 'upstream_error');
         this.options.outcomes?.failed(engine.id, outlierSignal(failure), failure.code);
         const mayRetry = request.select?.failed(engine, failure) !== false;
         if (failure.kind === 'first-byte-timeout') throw errors.gatewayTimeout(`Engine ${engine.id} sent no response in time.`, err);
@@ -308,13 +331,7 @@ export class RoutingCore {
   }
 
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
-  private track(
-    engine: EngineEntry,
-    model: string,
-    inner: RequestTraceSink,
-    policy: RoutingPolicy,
-    pickRequest: PickRequest,
-  ): { trace: RequestTraceSink; release: () => void } {
+  private track(engine: EngineEntry, model: string, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.running(engine.url);
     gauge.inc();
@@ -339,7 +356,10 @@ export class RoutingCore {
         if (failed) return;
         // Cut after the head: the engine died, reset, stalled or sent an error event mid-answer
         // (failures before the head are reported to the outlier detector where they happen).
-        if (responded) this.options.outcomes?.failed(engine.id, midAnswerSignal(reason), reason ?? 'response cut mid-stream');
+        if (responded) {
+          this.options.outcomes?.failed(engine.id, midAnswerSignal(reason), reason ?? 'response cut mid-stream');
+          this.options.metrics.engineError(engine.url, model, 'interrupted');
+        }
         failed = true;
         inner.fail();
         this.reportFailure({ engine, model, reason: reason ?? 'interrupted' });
@@ -357,6 +377,19 @@ export class RoutingCore {
         // A listener's bug must not break the request that reported the failure.
       }
     }
+  }
+
+  private headersFor(engine: EngineEntry, request: RoutedRequest, callSpan: EngineCallSpan | undefined): Record<string, string> {
+    const headers = upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey);
+    // Our span's context replaces the client's traceparent: the engine's spans nest under this call.
+    if (callSpan) Object.assign(headers, callSpan.headers);
+    const own = this.options.engineHeaders?.(engine);
+    if (own) {
+      // Neither the client's key for this router nor VLLM_API_KEY may reach another party.
+      delete headers.authorization;
+      Object.assign(headers, own);
+    }
+    return headers;
   }
 
   private requireCurrent(): { snapshot: RoutingSnapshot; policy: RoutingPolicy } {

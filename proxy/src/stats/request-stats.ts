@@ -11,7 +11,9 @@ export class EngineRequestStats {
   /** In flight and streaming (first byte received). */
   decoding = 0;
   /** Since the engine entered the table (Prometheus counters). */
-  readonly lifetime = { finished: 0, errors: 0, promptTokens: 0, completionTokens: 0 };
+  readonly lifetime = { finished: 0, errors: 0, clientErrors: 0, promptTokens: 0, completionTokens: 0 };
+  /** Lifetime tokens per model (vllm:input_tokens_total{server,model}); bounded by the models the engine serves. */
+  readonly tokensByModel = new Map<string, { promptTokens: number; completionTokens: number }>();
 
   constructor(windowSeconds: number) {
     this.window = new TimeBuckets(windowSeconds);
@@ -26,7 +28,10 @@ export interface RequestStatsView {
   prefilling: number;
   decoding: number;
   finished: number;
+  /** Engine errors: 5xx answers, unreachable, timed out or cut mid-answer. */
   errors: number;
+  /** Client errors the engine refused with 4xx (prompt too long, bad max_tokens, ...). */
+  client_errors: number;
   /** Averages over the window, in seconds; null when nothing was measured. */
   avg_ttft: number | null;
   avg_itl: number | null;
@@ -35,7 +40,15 @@ export interface RequestStatsView {
   avg_decoding_length: number | null;
   prompt_tokens: number;
   completion_tokens: number;
-  lifetime: { finished: number; errors: number; prompt_tokens: number; completion_tokens: number };
+  lifetime: {
+    finished: number;
+    errors: number;
+    client_errors: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    /** The same token counts per model routed to this engine. */
+    by_model: Array<{ model: string; prompt_tokens: number; completion_tokens: number }>;
+  };
 }
 
 export interface RequestStatsOptions {
@@ -59,8 +72,8 @@ export class RequestStats {
   }
 
   /** Start tracing a request sent to `engineId`; `startedAt` is when the router received it (same clock). */
-  begin(engineId: string, startedAt?: number): RequestTrace {
-    return new RequestTrace(this.engine(engineId), this.now, startedAt ?? this.now());
+  begin(engineId: string, startedAt?: number, model?: string): RequestTrace {
+    return new RequestTrace(this.engine(engineId), this.now, startedAt ?? this.now(), model);
   }
 
   /** Forget engines that left the table (their in-flight traces still end harmlessly). */
@@ -102,6 +115,7 @@ function viewOf(s: EngineRequestStats, nowMs: number, windowSeconds: number): Re
     decoding: s.decoding,
     finished: t.finished,
     errors: t.errors,
+    client_errors: t.clientErrors,
     avg_ttft: avg(t.ttftSum, t.ttftCount, 1000),
     avg_itl: avg(t.itlSum, t.itlCount, 1000),
     avg_latency: avg(t.latencySum, t.finished, 1000),
@@ -111,8 +125,10 @@ function viewOf(s: EngineRequestStats, nowMs: number, windowSeconds: number): Re
     lifetime: {
       finished: s.lifetime.finished,
       errors: s.lifetime.errors,
+      client_errors: s.lifetime.clientErrors,
       prompt_tokens: s.lifetime.promptTokens,
       completion_tokens: s.lifetime.completionTokens,
+      by_model: [...s.tokensByModel].map(([model, t]) => ({ model, prompt_tokens: t.promptTokens, completion_tokens: t.completionTokens })),
     },
   };
 }

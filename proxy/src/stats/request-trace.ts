@@ -32,6 +32,8 @@ export class RequestTrace {
     private readonly stats: EngineRequestStats,
     private readonly now: () => number,
     readonly startedAt: number,
+    /** The model the request was routed for, to count its tokens per model. */
+    private readonly model?: string,
   ) {
     stats.inFlight++;
     stats.prefilling++;
@@ -75,8 +77,10 @@ export class RequestTrace {
     if (this.firstAt < 0) s.prefilling--;
     else s.decoding--;
     const error = this.failed || this.status >= 500;
+    const clientError = !error && this.status >= 400;
     const add: Partial<Totals> = { finished: 1, latencySum: t - this.startedAt };
     if (error) add.errors = 1;
+    else if (clientError) add.clientErrors = 1;
     else if (this.firstAt >= 0) {
       add.ttftSum = this.firstAt - this.startedAt;
       add.ttftCount = 1;
@@ -90,8 +94,15 @@ export class RequestTrace {
     s.window.addAll(t, add);
     s.lifetime.finished++;
     if (error) s.lifetime.errors++;
+    if (clientError) s.lifetime.clientErrors++;
     s.lifetime.promptTokens += add.promptTokens ?? 0;
     s.lifetime.completionTokens += add.completionTokens ?? 0;
+    if (this.model !== undefined && (add.promptTokens || add.completionTokens)) {
+      let perModel = s.tokensByModel.get(this.model);
+      if (!perModel) s.tokensByModel.set(this.model, (perModel = { promptTokens: 0, completionTokens: 0 }));
+      perModel.promptTokens += add.promptTokens ?? 0;
+      perModel.completionTokens += add.completionTokens ?? 0;
+    }
   }
 
   /** Decode time over the gaps between tokens: from usage when the stream reported it, else from events. */

@@ -17,13 +17,14 @@ const report = (id: string, overrides: Partial<EngineReport> = {}): EngineReport
     decoding: 1,
     finished: 90,
     errors: 1,
+    client_errors: 2,
     avg_ttft: 0.123,
     avg_itl: 0.02,
     avg_latency: 1.5,
     avg_decoding_length: 30,
     prompt_tokens: 1000,
     completion_tokens: 300,
-    lifetime: { finished: 90, errors: 1, prompt_tokens: 1000, completion_tokens: 300 },
+    lifetime: { finished: 90, errors: 1, client_errors: 2, prompt_tokens: 1000, completion_tokens: 300, by_model: [] },
   },
   engine: {
     flavor: 'vllm',
@@ -47,7 +48,7 @@ describe('the stats table in the log', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('engine stats (request window 60 s, 2 engines)');
     expect(lines[1]).toMatch(/^engine\s+health\s+qps\s+in_flight/);
-    expect(lines[2]).toMatch(/^http:\/\/127\.0\.0\.2:8000\s+ok\s+1\.50\s+2\s+90\s+1\s+123\s+20\s+1500\s+1000\/300\s+3\s+0\s+25%\s+80%\s+fresh$/);
+    expect(lines[2]).toMatch(/^http:\/\/127\.0\.0\.2:8000\s+ok\s+1\.50\s+2\s+90\s+1\s+2\s+123\s+20\s+1500\s+1000\/300\s+3\s+0\s+25%\s+80%\s+fresh$/);
     expect(lines[3]).toMatch(/^b\s+FAILING/);
     expect(lines[2]!.indexOf('qps')).toBe(-1);
     expect(lines[1]!.indexOf('qps')).toBe(lines[2]!.indexOf('1.50'));

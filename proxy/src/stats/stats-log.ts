@@ -12,6 +12,7 @@ const COLUMNS: Array<[header: string, cell: (r: EngineReport) => string]> = [
   ['in_flight', (r) => String(r.requests.in_flight)],
   ['finished', (r) => String(r.requests.finished)],
   ['errors', (r) => String(r.requests.errors)],
+  ['4xx', (r) => String(r.requests.client_errors)],
   ['ttft_ms', (r) => ms(r.requests.avg_ttft)],
   ['itl_ms', (r) => ms(r.requests.avg_itl)],
   ['latency_ms', (r) => ms(r.requests.avg_latency)],

@@ -1,6 +1,7 @@
 import type { EngineSignals, EngineSignalView } from '../routing/policies/policy.js';
 import type { RoutingTable } from '@vllm-router/common/routing-table';
 import { EngineScraper, type MetricsFetcher } from './engine-scraper.js';
+import { isExternalEngine } from '../providers/external-providers.js';
 import { RequestStats } from './request-stats.js';
 
 export interface StatsServiceOptions {
@@ -62,7 +63,8 @@ export class StatsService implements EngineSignalView {
 
   /** Follow the routing table: scrape its engines, drop the stats of engines that left. */
   setTable(table: RoutingTable): void {
-    this.scraper.setTargets(table.engines.map((e) => ({ id: e.id, url: e.url })));
+    // External providers (hosted APIs) publish no engine metrics.
+    this.scraper.setTargets(table.engines.filter((e) => !isExternalEngine(e)).map((e) => ({ id: e.id, url: e.url })));
     this.requests.retain(new Set(table.engines.map((e) => e.id)));
   }
 

@@ -2,7 +2,10 @@
 export const FIELDS = [
   'started',
   'finished',
+  /** Engine errors: 5xx, unreachable, timed out, cut. */
   'errors',
+  /** 4xx answers from the engine. */
+  'clientErrors',
   'ttftSum',
   'ttftCount',
   'itlSum',

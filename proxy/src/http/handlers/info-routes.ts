@@ -21,6 +21,8 @@ export interface InfoRouteDeps {
   /** The engines' own model cards; without them the router makes cards up. */
   modelCards?: Pick<ModelCardCache, 'cards'>;
   availability?: Pick<EngineAvailability, 'isRoutable'>;
+  /** Engines put to sleep through the router. */
+  sleep?: { isSleeping(engineId: string): boolean };
 }
 
 /** GET /v1/models: every served model once with its engines' card, then each alias (see listModels). */
@@ -51,6 +53,7 @@ function listEngines(deps: InfoRouteDeps) {
       ...(e.role ? { role: e.role } : {}),
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
       ...(report?.out_of_routing !== undefined ? { out_of_routing: report.out_of_routing } : {}),
+      sleeping: deps.sleep?.isSleeping(e.id) ?? false,
       in_flight: deps.core.load.get(e.id),
       ...(report
         ? { health: report.health, ...(report.outlier ? { outlier: report.outlier } : {}), stats: { requests: report.requests, engine: report.engine } }

@@ -60,4 +60,6 @@ export interface RoutingPolicy {
    * the core's ordinary path with `pick`.
    */
   orchestrate?(request: RoutedRequest, core: RoutingCore): Promise<UpstreamExchange> | undefined;
+  /** What the last pick for `request` was based on, for traces (e.g. the prefix match). */
+  explain?(request: PickRequest, engine: EngineEntry): Readonly<Record<string, number | string>> | undefined;
 }

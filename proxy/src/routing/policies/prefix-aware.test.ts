@@ -9,11 +9,10 @@ import { PrefixAwarePolicy } from './prefix-aware.js';
 
 const engines: EngineEntry[] = ['a', 'b', 'c', 'd'].map((id) => ({ id, url: `http://${id}`, models: ['m'], backendKind: 'vllm', labels: {}, ready: true }));
 
-function setup(prefix: Partial<PrefixParams> = {}, signals: Record<string, EngineSignals> = {}) {
+function setup(prefix: Partial<PrefixParams> = {}, signals: Record<string, EngineSignals> = {}, policy = new PrefixAwarePolicy()) {
   const snapshot = new RoutingSnapshot(finalizeTable({ source: 'static', routingLogic: 'prefixaware', prefix, engines, aliases: {}, modelTypes: {} }));
   const load = new LoadTracker();
   const context: PolicyContext = { snapshot, load, signals: { signals: (id) => signals[id] } };
-  const policy = new PrefixAwarePolicy();
   const pick = (request: PickRequest) => policy.pick(request, engines, context).id;
   /** Put n requests in flight on an engine. */
   const busy = (id: string, n: number) => Array.from({ length: n }, () => load.begin(id));
@@ -49,6 +48,15 @@ describe('prefixaware policy', () => {
     const other = engines.find((e) => e.id !== home)!.id;
     policy.index.record(other, blockHashes('m', promptTextOf(chat(1), 100_000)!, 64, 256), 1000);
     for (let i = 0; i < 4; i++) expect(pick(chat(1, question, 'an answer', `follow-up ${i}`))).toBe(home);
+  });
+
+  it('kvaware: keeps affinity only while the unmatched rest of the prompt is within --kv-aware-threshold', () => {
+    const strict = setup({ minMatchRatio: 0 }, {}, new PrefixAwarePolicy('kvaware', 200));
+    const home = strict.pick(chat(4, 'q'));
+    strict.busy(home, 1);
+    expect(strict.pick(chat(4, 'q'))).toBe(home);
+    // The same document with a long new question: more than 200 characters unmatched.
+    expect(strict.pick(chat(4, 'a new question that is long enough to leave several blocks unmatched. '.repeat(6)))).not.toBe(home);
   });
 
   it('needs a match of at least minMatchChars characters (--prefix-min-match-length) for affinity', () => {

@@ -16,8 +16,9 @@ const CHARS_PER_TOKEN = 4;
  * - Load per engine = in flight here + queue depth and KV use from scraped metrics (engineLoad).
  * - An engine whose load exceeds the least loaded one's by more than balanceAbsThreshold and more
  *   than balanceRelThreshold times is overloaded: it loses its affinity for now.
- * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio
- *   and the match covers at least minMatchChars characters;
+ * - Among the others, the engine with the longest leading match, if matched/total >= minMatchRatio,
+ *   the match covers at least minMatchChars characters and (kvaware) leaves at most
+ *   maxUnmatchedChars of the prompt unmatched;
  *   ties (several engines hold the prefix) go to the least loaded. Below the ratio: least loaded.
  *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
  *   a second home instead of piling onto one engine.
@@ -30,8 +31,14 @@ export class PrefixAwarePolicy implements RoutingPolicy {
   /** The blocks recorded for each request in flight, to take back if the engine fails it. */
   private readonly recorded = new WeakMap<PickRequest, readonly number[]>();
   private readonly ties = new TieRotation();
+  /** Matched and hashed prompt characters of each pick, for traces. */
+  private readonly matches = new WeakMap<PickRequest, { matched: number; hashed: number }>();
 
-  constructor(readonly name: 'prefixaware' | 'kvaware' = 'prefixaware') {}
+  constructor(
+    readonly name: 'prefixaware' | 'kvaware' = 'prefixaware',
+    /** kvaware (reference --kv-aware-threshold, in characters): most of the prompt a match may leave unmatched; 0 = no limit. */
+    private readonly maxUnmatchedChars = 0,
+  ) {}
 
   pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry {
     const params = context.snapshot.memo('prefix-params', () => ({ ...DEFAULT_PREFIX_PARAMS, ...context.snapshot.table.prefix }));
@@ -39,7 +46,8 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     const text = promptTextOf(request, params.blockChars * params.maxBlocks);
     const hashes = text === undefined ? [] : blockHashes(request.model, text, params.blockChars, params.maxBlocks);
     if (hashes.length === 0) return leastLoadedOf(candidates, loads, this.ties);
-    const choice = this.choose(hashes, candidates, loads, params);
+    const { engine: choice, matchedBlocks } = this.choose(hashes, candidates, loads, params);
+    this.matches.set(request, { matched: matchedBlocks * params.blockChars, hashed: hashes.length * params.blockChars });
     this.index.record(choice.id, hashes, this.capacityOf(choice, context, params));
     this.recorded.set(request, hashes);
     return choice;
@@ -54,13 +62,18 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     this.index.retain(engineIds);
   }
 
+  explain(request: PickRequest): Readonly<Record<string, number>> | undefined {
+    const m = this.matches.get(request);
+    return m && { prefix_match_chars: m.matched, prefix_hashed_chars: m.hashed, prefix_match_ratio: m.hashed > 0 ? m.matched / m.hashed : 0 };
+  }
+
   /**
    * Affinity among the engines that are not overloaded: an engine is too busy for affinity when its
    * load exceeds the least loaded engine's by more than balanceAbsThreshold and by more than
    * balanceRelThreshold times (SGLang's imbalance test, applied per engine rather than to the whole
    * pool, so one busy engine elsewhere does not break every other engine's affinity).
    */
-  private choose(hashes: readonly number[], candidates: readonly EngineEntry[], loads: readonly number[], params: PrefixParams): EngineEntry {
+  private choose(hashes: readonly number[], candidates: readonly EngineEntry[], loads: readonly number[], params: PrefixParams): { engine: EngineEntry; matchedBlocks: number } {
     const min = Math.min(...loads);
     const matched = this.index.matchLengths(hashes, candidates.map((e) => e.id));
     let best = 0;
@@ -69,10 +82,15 @@ export class PrefixAwarePolicy implements RoutingPolicy {
       if (overloaded) matched[i] = -1;
       else if (matched[i]! > best) best = matched[i]!;
     }
-    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars)
-      return leastLoadedOf(candidates, loads, this.ties);
+    const unmatchedChars = (hashes.length - best) * params.blockChars;
+    const byLoad = () => {
+      const engine = leastLoadedOf(candidates, loads, this.ties);
+      return { engine, matchedBlocks: Math.max(0, matched[candidates.indexOf(engine)] ?? 0) };
+    };
+    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars) return byLoad();
+    if (this.maxUnmatchedChars > 0 && unmatchedChars > this.maxUnmatchedChars) return byLoad();
     const holders = candidates.filter((_, i) => matched[i] === best);
-    return leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best), this.ties);
+    return { engine: leastLoadedOf(holders, loads.filter((_, i) => matched[i] === best), this.ties), matchedBlocks: best };
   }
 
   private capacityOf(engine: EngineEntry, context: PolicyContext, params: PrefixParams): number {

@@ -11,7 +11,15 @@ import { SessionPolicy } from './session.js';
  * `kvaware` is served by the prefix-aware scorer, our best load-and-cache policy: it weighs the
  * engines' scraped queue depth and KV-cache use with the cached prefix (see prefix-aware.ts).
  */
-export function createPolicy(name: RoutingLogic): RoutingPolicy {
+export interface PolicyOptions {
+  /** Reference --kv-aware-threshold: prompt tokens a kvaware match may leave unmatched (4 characters each). */
+  kvAwareThresholdTokens?: number;
+}
+
+/** Characters per token for --kv-aware-threshold (the prefix index works on characters). */
+const CHARS_PER_TOKEN = 4;
+
+export function createPolicy(name: RoutingLogic, options: PolicyOptions = {}): RoutingPolicy {
   switch (name) {
     case 'roundrobin':
       return new RoundRobinPolicy();
@@ -20,8 +28,9 @@ export function createPolicy(name: RoutingLogic): RoutingPolicy {
     case 'leastload':
       return new LeastLoadPolicy();
     case 'prefixaware':
-    case 'kvaware':
       return new PrefixAwarePolicy(name);
+    case 'kvaware':
+      return new PrefixAwarePolicy(name, (options.kvAwareThresholdTokens ?? 0) * CHARS_PER_TOKEN);
     case 'disaggregated_prefill':
     case 'disaggregated_prefill_orchestrated':
       return new DisaggregatedPolicy(name);
