@@ -163,7 +163,7 @@ describe('disaggregated_prefill_orchestrated (vLLM kv_transfer_params)', () => {
     for (const sim of fleet.prefills) expect(metrics).toContain(`vllm_router_pd_requests_total{server="${sim.url}",role="prefill",status="2xx"}`);
     for (const sim of fleet.decodes) expect(metrics).toContain(`vllm_router_pd_requests_total{server="${sim.url}",role="decode",status="2xx"}`);
     expect(metrics).toMatch(new RegExp(`vllm_router_pd_prefill_seconds_count\\{server="${fleet.prefills[0]!.url.replace(/\./g, '\\.')}"\\} [1-9]`));
-    expect(metrics).toMatch(/vllm:request_latency_seconds_count\{server="http:\/\/127\.0\.0\.2\d:\d+",model="m",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/vllm:request_latency_seconds_count\{server="http:\/\/127\.0\.0\.2\d:\d+",model="m",status="success"\} [1-9]/);
   });
 
   it('routes other endpoints and pinned requests as one ordinary exchange', async () => {

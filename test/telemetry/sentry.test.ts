@@ -21,6 +21,8 @@ describe('Sentry (--sentry-dsn, --sentry-traces-sample-rate) with the official N
       '--routing-logic', 'roundrobin',
       '--sentry-dsn', receiver.dsn, '--sentry-traces-sample-rate', '1', '--sentry-profile-session-sample-rate', '0',
       '--max-instance-failover-reroute-attempts', '0',
+      // The dead engine must be tried (a 502), not ejected by its first failed scrape (a 503).
+      '--no-outlier-detection',
     ]);
     client = new OpenAI({ baseURL: `${router.url}/v1`, apiKey: 'x', maxRetries: 0 });
   });
