@@ -105,9 +105,12 @@ export class RouterApp {
     this.stats = new StatsService({
       windowSeconds: settings.requestStatsWindow ?? 60,
       scrapeIntervalSeconds: settings.engineStatsInterval ?? 30,
-      // A scrape the engine could not answer is an outlier signal like a failed request.
-      onScrapeFailure: (engineId, reason, reachable) => {
-        if (!reachable) this.outliers?.failed(engineId, 'scrape', `GET /metrics: ${reason}`);
+      // A scrape the engine could not answer is an outlier signal like a failed request. A slow one
+      // counts like a 5xx answer (only several in a row eject, and any good answer resets them): a
+      // busy engine's API server may serve /metrics late while it serves requests well.
+      onScrapeFailure: (engineId, reason, kind) => {
+        if (kind === 'unreachable') this.outliers?.failed(engineId, 'scrape', `GET /metrics: ${reason}`);
+        else if (kind === 'slow') this.outliers?.failed(engineId, 'scrape_slow', `GET /metrics: ${reason}`);
       },
     });
     this.healthChecker = settings.staticBackendHealthChecks

@@ -22,7 +22,10 @@ export class UpstreamPools {
         connect: { timeout: this.settings.connectTimeoutMs },
         headersTimeout: this.settings.firstByteTimeoutMs,
         bodyTimeout: this.settings.firstByteTimeoutMs,
-        keepAliveTimeout: 30_000,
+        // Idle keep-alive sockets are closed by us before the engine does: vLLM's server (uvicorn)
+        // drops them after 5 s without saying so in a Keep-Alive header, and a request sent on a
+        // socket the engine is closing fails ("other side closed"), which looks like a dead engine.
+        keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 120_000,
       });
       this.pools.set(origin, pool);

@@ -109,6 +109,19 @@ describe('passive outlier detection', () => {
     expect(d.view('a')).toMatchObject({ trial: false, ejected: false, consecutive_failures: 0 });
   });
 
+  it('counts a slow /metrics like a 5xx answer: only several in a row eject, and a good answer resets them', () => {
+    const { d, ejections } = detector();
+    d.failed('a', 'scrape_slow', 'GET /metrics: timed out after 5000 ms');
+    d.failed('a', 'scrape_slow', 'GET /metrics: timed out after 5000 ms');
+    d.succeeded('a');
+    d.failed('a', 'scrape_slow', 'GET /metrics: timed out after 5000 ms');
+    d.failed('a', 'scrape_slow', 'GET /metrics: timed out after 5000 ms');
+    expect(d.isEjected('a')).toBe(false);
+    d.failed('a', 'scrape_slow', 'GET /metrics: timed out after 5000 ms');
+    expect(d.isEjected('a')).toBe(true);
+    expect(ejections).toEqual(['scrape_slow']);
+  });
+
   it('caps the interval at the maximum', () => {
     const { d, clock } = detector();
     for (let i = 0; i < 4; i++) {

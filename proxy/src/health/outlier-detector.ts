@@ -2,10 +2,11 @@ import type { Logger } from '@vllm-router/common';
 
 /**
  * What went wrong with an engine. The first four are local-origin failures (the engine could not be
- * reached or went silent): they eject at once. `status_5xx` is an engine that answered with a 5xx:
- * only `consecutiveFailures` of them in a row eject it.
+ * reached or went silent): they eject at once. `status_5xx` is an engine that answered with a 5xx,
+ * `scrape_slow` one whose /metrics did not answer in time: only `consecutiveFailures` of these in a
+ * row eject it.
  */
-export type OutlierSignal = 'connect' | 'reset' | 'timeout' | 'scrape' | 'status_5xx';
+export type OutlierSignal = 'connect' | 'reset' | 'timeout' | 'scrape' | 'scrape_slow' | 'status_5xx';
 
 const LOCAL_ORIGIN: ReadonlySet<OutlierSignal> = new Set(['connect', 'reset', 'timeout', 'scrape']);
 

@@ -53,6 +53,20 @@ describe('engine metrics scraper', () => {
     expect(scraper.get('fast')?.stale).toBe(false);
   });
 
+  it('tells a refused scrape (unreachable) from one that is only slow', async () => {
+    const refused = new Error('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const kinds: Record<string, string> = {};
+    const scraper = new EngineScraper({
+      intervalMs: 1000,
+      timeoutMs: 30,
+      fetch: fakeFetch({ down: refused, busy: 'hang' }),
+      onFailure: (id, _reason, kind) => (kinds[id] = kind),
+    });
+    scraper.setTargets(targets('down', 'busy'));
+    await scraper.scrapeAll();
+    expect(kinds).toEqual({ down: 'unreachable', busy: 'slow' });
+  });
+
   it('calls metrics without vLLM or SGLang series stale', async () => {
     const scraper = new EngineScraper({ intervalMs: 1000, fetch: fakeFetch({ a: 'process_cpu_seconds_total 1\n' }) });
     scraper.setTargets(targets('a'));

@@ -30,11 +30,22 @@ export interface EngineScraperOptions {
   timeoutMs?: number;
   fetch?: MetricsFetcher;
   now?: () => number;
-  /**
-   * A scrape failed. `reachable` is true when the engine answered with a status below 500 (a
-   * backend without /metrics), which says nothing against routing to it.
-   */
-  onFailure?: (engineId: string, reason: string, reachable: boolean) => void;
+  /** A scrape failed, and how (see ScrapeFailureKind). */
+  onFailure?: (engineId: string, reason: string, kind: ScrapeFailureKind) => void;
+}
+
+/**
+ * How a scrape failed: `answered` (a status below 500: a backend without /metrics, nothing against
+ * routing to it), `slow` (no answer within the timeout: a busy engine's API server can be slow to
+ * serve /metrics while it serves requests well), `unreachable` (refused, reset, 5xx).
+ */
+export type ScrapeFailureKind = 'answered' | 'slow' | 'unreachable';
+
+function failureKind(err: unknown): ScrapeFailureKind {
+  if (err instanceof MetricsHttpStatus && err.status < 500) return 'answered';
+  // Duck-typed like describeFailure: fetch's errors may come from another realm.
+  const name = typeof err === 'object' && err !== null && 'name' in err ? (err as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError' ? 'slow' : 'unreachable';
 }
 
 /** /metrics answered with a status other than 200. */
@@ -125,7 +136,7 @@ export class EngineScraper {
       entry.stale = true;
       entry.failures++;
       entry.staleReason = describeFailure(err, this.timeoutMs);
-      this.options.onFailure?.(entry.engineId, entry.staleReason, err instanceof MetricsHttpStatus && err.status < 500);
+      this.options.onFailure?.(entry.engineId, entry.staleReason, failureKind(err));
       return;
     }
     if (this.engines.get(entry.engineId) !== entry) return;

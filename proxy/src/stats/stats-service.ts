@@ -1,6 +1,6 @@
 import type { EngineSignals, EngineSignalView } from '../routing/policies/policy.js';
 import type { RoutingTable } from '@vllm-router/common/routing-table';
-import { EngineScraper, type MetricsFetcher } from './engine-scraper.js';
+import { EngineScraper, type MetricsFetcher, type ScrapeFailureKind } from './engine-scraper.js';
 import { isExternalEngine } from '../providers/external-providers.js';
 import { RequestStats } from './request-stats.js';
 
@@ -12,7 +12,7 @@ export interface StatsServiceOptions {
   scrapeTimeoutMs?: number;
   fetch?: MetricsFetcher;
   /** A scrape failed (see EngineScraperOptions.onFailure). */
-  onScrapeFailure?: (engineId: string, reason: string, reachable: boolean) => void;
+  onScrapeFailure?: (engineId: string, reason: string, kind: ScrapeFailureKind) => void;
   /** Monotonic milliseconds for request timing (default performance.now). */
   now?: () => number;
   /** Wall-clock milliseconds for scrape times (default Date.now). */

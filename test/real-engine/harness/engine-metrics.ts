@@ -23,7 +23,13 @@ export function parseSamples(text: string): Sample[] {
 }
 
 export async function engineSamples(url: string): Promise<Sample[]> {
-  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  let response: Response;
+  try {
+    response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  } catch {
+    // Once more on a fresh connection: a busy vLLM may have just closed the pooled one.
+    response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000), headers: { connection: 'close' } });
+  }
   if (response.status !== 200) throw new Error(`${url}/metrics: HTTP ${response.status}`);
   return parseSamples(await response.text());
 }
