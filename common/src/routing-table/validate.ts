@@ -65,6 +65,8 @@ function validateEngine(e: unknown, i: number, issues: TableIssue[], seenIds: Se
     issues.push({ path: `${at}.backendKind`, value: e.backendKind, reason: `must be one of ${BACKEND_KINDS.join(', ')}` });
   if (!isStringMap(e.labels)) issues.push({ path: `${at}.labels`, value: e.labels, reason: 'must be an object of strings' });
   if (typeof e.ready !== 'boolean') issues.push({ path: `${at}.ready`, value: e.ready, reason: 'must be a boolean' });
+  if (e.priorityScheduling !== undefined && typeof e.priorityScheduling !== 'boolean')
+    issues.push({ path: `${at}.priorityScheduling`, value: e.priorityScheduling, reason: 'must be a boolean when present' });
 }
 
 function validatePrefix(p: unknown, issues: TableIssue[]): void {

@@ -1,3 +1,5 @@
+import { admissionOptions, admissionReport, createAdmission, engineAdmission, type AdmissionController } from '../admission/index.js';
+import type { AdmissionOptions } from '../config/admission-settings.js';
 import type { ProxyOptions } from '../config/options.js';
 import { UpstreamPools } from '../forward/upstream-pools.js';
 import { StaticHealthChecker } from '../health/health-checker.js';
@@ -33,7 +35,9 @@ export type RouterAppSettings = Pick<
       | 'staticBackendHealthCheckInterval'
       | 'staticBackendHealthCheckTimeoutSeconds'
     >
-  >;
+  > &
+  /** Overload control; unset fields take the flags' defaults (no limits). */
+  Partial<AdmissionOptions>;
 
 export interface RouterAppDeps {
   logger: Logger;
@@ -49,6 +53,8 @@ export interface RouterAppDeps {
 export class RouterApp {
   readonly metrics: ProxyMetrics;
   readonly core: RoutingCore;
+  /** Rate limits, the per-model queue and engine slots, in front of the routing core. */
+  readonly admission: AdmissionController;
   readonly http: HttpServer;
   readonly pools: UpstreamPools;
   /** Request statistics and scraped engine metrics. */
@@ -85,6 +91,17 @@ export class RouterApp {
       signals: this.stats,
       ...(this.healthChecker ? { health: this.healthChecker } : {}),
     });
+    this.admission = createAdmission(admissionOptions(settings), {
+      registry: this.metrics.registry,
+      core: this.core,
+      apiKeys: settings.apiKeys,
+      signals: (id) => {
+        const fresh = this.stats.signals(id);
+        const at = this.stats.scraper.get(id)?.scrapedAt;
+        return fresh && at !== undefined ? { waiting: fresh.waiting, kvUsage: fresh.kvUsage, scrapedAt: at } : undefined;
+      },
+      engines: () => this.core.snapshot?.table.engines ?? [],
+    });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
       ? new StatsLogger(deps.logger, (settings.logStatsInterval ?? 10) * 1000, () => this.engineReports(), this.stats.requests.windowSeconds)
@@ -93,11 +110,12 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
+        handler: modelRoute(endpoint, { core: this.core, admission: this.admission, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       })),
       ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt,
         engineReport: (e) => this.report(e),
-        statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.stats, this.healthChecker),
+        statsReport: () => ({ ...statsReport(this.core.snapshot?.table.engines ?? [], this.stats, this.healthChecker), admission: admissionReport(this.admission) }),
+        engineExtras: (e) => ({ admission: engineAdmission(this.admission, e) }),
       }),
       ...(deps.extraRoutes?.(this) ?? []),
     ];
@@ -130,6 +148,7 @@ export class RouterApp {
       return false;
     }
     this.stats.setTable(result.table);
+    this.admission.tableChanged(new Set(result.table.engines.map((e) => e.id)));
     this.healthChecker?.setTable(result.table);
     if (dynamicConfig !== undefined) this.dynamicConfig = dynamicConfig;
     this.configError = undefined;
@@ -199,6 +218,8 @@ export class RouterApp {
     this.stats.stop();
     this.healthChecker?.stop();
     this.statsLogger?.stop();
+    // Requests still waiting for an engine get a clear 503 now instead of holding the drain.
+    this.admission.shutdown();
     const clean = await this.http.drain(drainTimeoutMs);
     await (clean ? this.pools.closeAll() : this.pools.destroyAll());
     return clean;

@@ -183,4 +183,7 @@ const SAMPLE: Record<keyof ProxyOptions, unknown> = {
   maxBodyBytes: 1024, connectTimeoutMs: 1000, firstByteTimeoutMs: 60_000, maxInstanceFailoverRerouteAttempts: 1, drainTimeoutSeconds: 5,
   enableBatchApi: true, fileStorageClass: 'local_file', fileStoragePath: '/data', batchProcessor: 'local', batchConcurrency: 2, batchLeaseSeconds: 5, maxFileBytes: 2048,
   otelEndpoint: 'localhost:4317', otelServiceName: 'router', sentryDsn: 'https://key@sentry.example/1',
+  maxConcurrencyPerEngine: 8, maxEngineWaiting: 4, maxEngineKvUsage: 0.9, queueMaxSize: 100, queueTimeoutSeconds: 10,
+  priorityHeader: 'x-prio', priorityField: 'prio', priorityDefault: 5, tenantHeader: 'x-tenant', tenantWeights: { 'team-a': 3 },
+  rateLimitRpm: 600, rateLimitTpm: 100_000, affinityMaxWaitMs: 150, staticBackendPriorityScheduling: [true],
 };

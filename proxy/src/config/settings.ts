@@ -1,4 +1,5 @@
 import { BACKEND_KINDS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
+import { ADMISSION_SETTINGS } from './admission-settings.js';
 import { ConfigError } from './errors.js';
 import type { LogLevel, ProxyOptions } from './options.js';
 import {
@@ -145,6 +146,8 @@ export const SETTINGS: SettingTable = {
   otelEndpoint: { group: G.telemetry, flagType: value, describe: 'OTLP endpoint for traces (e.g. localhost:4317); tracing is off without it.', parse: text() },
   otelServiceName: { group: G.telemetry, flagType: value, describe: 'Service name on traces.', parse: text(), default: 'vllm-router' },
   sentryDsn: { group: G.telemetry, flagType: value, secret: true, describe: 'Sentry DSN for error reporting.', parse: text() },
+
+  ...ADMISSION_SETTINGS,
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof ProxyOptions)[];

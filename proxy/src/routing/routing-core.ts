@@ -8,9 +8,10 @@ import type { UpstreamPools } from '../forward/upstream-pools.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { findCandidates } from './candidates.js';
 import type { Capability } from './endpoints.js';
+import type { EngineGate } from './engine-gate.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
-import type { EngineSignalView, PickRequest, RoutingPolicy } from './policies/policy.js';
+import type { EngineSignalView, PickRequest, PolicyContext, RoutingPolicy } from './policies/policy.js';
 import { createPolicy } from './policies/registry.js';
 import { RoutingSnapshot } from './snapshot.js';
 
@@ -29,6 +30,10 @@ export interface RoutedRequest {
   signal: AbortSignal;
   /** performance.now() when the router received the request (request stats measure from here). */
   receivedAt?: number;
+  /** Admission control: only engines with room are candidates, and each engine used holds a slot. */
+  gate?: EngineGate;
+  /** The body to send to one engine, when it differs per engine (the `priority` field); else `body`. */
+  bodyFor?: (engine: EngineEntry) => Buffer;
 }
 
 /** Watches one request to one engine for request statistics; every method must be cheap. */
@@ -134,12 +139,13 @@ export class RoutingCore {
       const engine = this.choose(snapshot, policy, pickRequest, request, tried);
       if (!engine) break;
       tried.add(engine.id);
-      const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest);
+      const { trace, release } = this.track(engine, this.options.observer?.begin(engine.id, request.receivedAt) ?? NO_TRACE, policy, pickRequest, request.gate?.acquire(engine));
+      const body = request.bodyFor?.(engine) ?? request.body;
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: 'POST',
         path: request.path,
-        headers: upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey),
-        body: request.body,
+        headers: upstreamRequestHeaders(request.headers, request.requestId, body.length, this.options.backendApiKey),
+        body,
       });
       // The client leaving cuts the call, before or after the engine's head.
       const onAbort = () => call.abort(errors.clientClosed());
@@ -196,15 +202,37 @@ export class RoutingCore {
       if (tried.size > 0) return undefined; // ran out of engines to fail over to
       throw found.error;
     }
-    return policy.pick(pickRequest, found.engines, {
-      snapshot,
-      load: this.load,
-      ...(this.options.signals ? { signals: this.options.signals } : {}),
-    });
+    const gate = request.gate;
+    const engines = gate ? found.engines.filter((e) => gate.admits(e)) : found.engines;
+    if (engines.length === 0) {
+      if (tried.size > 0) return undefined;
+      throw errors.noRoom(request.model);
+    }
+    return policy.pick(pickRequest, engines, this.policyContext(snapshot));
+  }
+
+  /**
+   * The engine the policy has affinity for among `candidates` (session owner, cached prefix), without
+   * routing anything; undefined when the policy has no affinity for this request.
+   */
+  preferredEngine(pickRequest: PickRequest, candidates: readonly EngineEntry[]): EngineEntry | undefined {
+    const current = this.current;
+    if (!current || candidates.length === 0) return undefined;
+    return current.policy.preferredEngine?.(pickRequest, candidates, this.policyContext(current.snapshot));
+  }
+
+  private policyContext(snapshot: RoutingSnapshot): PolicyContext {
+    return { snapshot, load: this.load, ...(this.options.signals ? { signals: this.options.signals } : {}) };
   }
 
   /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
-  private track(engine: EngineEntry, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
+  private track(
+    engine: EngineEntry,
+    inner: RequestTraceSink,
+    policy: RoutingPolicy,
+    pickRequest: PickRequest,
+    releaseSlot?: () => void,
+  ): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.running(engine.url);
     gauge.inc();
@@ -214,6 +242,7 @@ export class RoutingCore {
       if (done) return;
       done = true;
       end();
+      releaseSlot?.();
       gauge.dec();
       inner.end();
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });

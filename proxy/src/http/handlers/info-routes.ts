@@ -15,6 +15,8 @@ export interface InfoRouteDeps {
   /** Per-engine statistics and health (GET /stats, and the extra fields of GET /engines). */
   engineReport?: (engine: EngineEntry) => EngineReport;
   statsReport?: () => unknown;
+  /** More fields for one engine in GET /engines (admission control's view of it). */
+  engineExtras?: (engine: EngineEntry) => Record<string, unknown>;
 }
 
 /** GET /v1/models: every served model once, then each alias pointing at its model. */
@@ -53,6 +55,7 @@ function listEngines(deps: InfoRouteDeps) {
       healthy: e.models.every((m) => deps.core.health.isHealthy(e.id, m)),
       in_flight: deps.core.load.get(e.id),
       ...(report ? { health: report.health, stats: { requests: report.requests, engine: report.engine } } : {}),
+      ...deps.engineExtras?.(e),
     };
   });
 }

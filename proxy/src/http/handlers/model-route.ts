@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { priorityBodies, type AdmissionController } from '../../admission/index.js';
 import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { clientResponseHeaders } from '../../forward/headers.js';
 import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
@@ -10,6 +11,7 @@ import type { RequestContext, RouteHandler } from '../route.js';
 
 export interface ModelRouteDeps {
   core: RoutingCore;
+  admission: AdmissionController;
   metrics: ProxyMetrics;
   maxBodyBytes: number;
 }
@@ -90,19 +92,31 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       if (!res.writableFinished) controller.abort();
     });
     const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
-    const exchange = await deps.core.send({
-      requestId: ctx.id,
-      // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
-      path: endpoint.path + ctx.search,
-      model,
-      headers: req.headers,
-      body,
-      json,
-      needs: requiredCapabilities(endpoint, json),
-      ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
-      signal: controller.signal,
-      receivedAt: ctx.startedAt,
-    });
+    const identity = deps.admission.identify(req.headers, json, body.length);
+    const bodyFor = priorityBodies(json, body, identity.priority);
+    // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
+    const path = endpoint.path + ctx.search;
+    const needs = requiredCapabilities(endpoint, json);
+    const pinning = pinned !== undefined ? { pinnedEngineId: pinned } : {};
+    const { exchange, headers } = await deps.admission.send(
+      { model, needs, ...pinning, pick: { model, path, headers: req.headers, body: json }, trafficClass: 'interactive', ...identity, signal: controller.signal },
+      (gate) =>
+        deps.core.send({
+          requestId: ctx.id,
+          path,
+          model,
+          headers: req.headers,
+          body,
+          json,
+          needs,
+          ...pinning,
+          signal: controller.signal,
+          receivedAt: ctx.startedAt,
+          ...(gate ? { gate } : {}),
+          ...(bodyFor ? { bodyFor } : {}),
+        }),
+    );
+    for (const name in headers) res.setHeader(name, headers[name]!);
     ctx.notes.engine = exchange.engine.url;
     ctx.notes.retries = exchange.retries;
     try {
