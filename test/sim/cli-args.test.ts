@@ -24,7 +24,7 @@ describe('vllm-engine-sim command line', () => {
       '--token-delay-ms', '5', '--output-tokens', '7', '--output-tokens-min', '2', '--output-tokens-max', '9',
       '--error-rate', '0.25', '--hang', '--reset-before-response', '--reset-mid-stream', '3',
       '--max-num-seqs', '4', '--block-size', '32', '--num-gpu-blocks', '64', '--prefill-ms-per-token', '0.5',
-      '--metrics-flavor', 'sglang', '--seed', '42',
+      '--metrics-flavor', 'sglang', '--seed', '42', '--scheduling-policy', 'priority',
     ]);
     expect(options).toEqual({
       models: ['a', 'b', 'c'],
@@ -39,6 +39,7 @@ describe('vllm-engine-sim command line', () => {
       resetBeforeResponse: true,
       resetMidStream: 3,
       maxNumSeqs: 4,
+      schedulingPolicy: 'priority',
       blockSize: 32,
       numGpuBlocks: 64,
       prefillMsPerToken: 0.5,

@@ -16,10 +16,13 @@ import { isRecord, renderChatPrompt, renderCompletionPrompt } from './prompt.js'
 import type { GenerationRequest } from './serving-model.js';
 import { SseStream } from './sse-stream.js';
 import { countTokens } from './tokens.js';
+import { simErrors } from './errors.js';
+import type { SchedulingPolicy } from './scheduler.js';
 
 /** POST /v1/chat/completions ('chat') and /v1/completions ('text'), streaming or not. */
 export async function handleCompletion(kind: CompletionKind, ex: Exchange, body: Record<string, unknown>, engine: EngineContext): Promise<void> {
   const model = resolveModel(body.model, engine.models);
+  const priority = requestPriority(body, engine.schedulingPolicy);
   const prompt = kind === 'chat' ? renderChatPrompt(body.messages) : renderCompletionPrompt(body.prompt);
   const promptTokens = countTokens(prompt);
   const plan = planOutput(body, engine.sampleOutputTokens());
@@ -39,9 +42,19 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
     outputTokens: plan.tokens,
     finishReason: plan.finishReason,
     arrivedAt: ex.arrivedAt,
+    priority,
   };
   if (stream) await streamCompletion(ex, engine, meta, request, plan);
   else await respondCompletion(ex, engine, meta, request, plan);
+}
+
+/** vLLM's rule: `priority` must be an integer, and non-zero only under --scheduling-policy priority. */
+function requestPriority(body: Record<string, unknown>, policy: SchedulingPolicy): number {
+  const p = body.priority;
+  if (p === undefined || p === null) return 0;
+  if (typeof p !== 'number' || !Number.isInteger(p)) throw simErrors.badRequest('priority must be an integer.', 'priority');
+  if (p !== 0 && policy !== 'priority') throw simErrors.badRequest('Priority scheduling is not enabled.', 'priority');
+  return p;
 }
 
 async function streamCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {

@@ -1,4 +1,5 @@
 import type { FailureInjection } from './options.js';
+import type { SchedulingPolicy } from './scheduler.js';
 import type { ServingModel } from './serving-model.js';
 
 /** What the endpoint handlers need from the running engine. */
@@ -7,6 +8,7 @@ export interface EngineContext {
   readonly models: readonly string[];
   readonly serving: ServingModel;
   readonly embeddingDimensions: number;
+  readonly schedulingPolicy: SchedulingPolicy;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
   sampleOutputTokens(): number;

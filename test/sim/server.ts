@@ -49,6 +49,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
     models: o.models,
     serving,
     embeddingDimensions: o.embeddingDimensions,
+    schedulingPolicy: o.schedulingPolicy,
     failure: () => failure,
     sampleOutputTokens: () => (o.outputTokensRange ? randomInt(lengthRandom, ...o.outputTokensRange) : o.outputTokens),
     nextId: (prefix) => `${prefix}-${engineId}-${++ids}`,
