@@ -8,6 +8,8 @@ export interface TestEngine {
   id?: string;
   backendKind?: BackendKind;
   ready?: boolean;
+  /** The engine runs with --scheduling-policy priority (the router forwards priorities to it). */
+  priorityScheduling?: boolean;
 }
 
 export interface TableSpec {
@@ -29,6 +31,7 @@ export function tableOf(spec: TableSpec): RoutingTable {
     backendKind: e.backendKind ?? 'vllm',
     labels: {},
     ready: e.ready ?? true,
+    ...(e.priorityScheduling ? { priorityScheduling: true } : {}),
   }));
   const draft: RoutingTableDraft = {
     source: 'static',

@@ -255,11 +255,11 @@ describe('AdmissionController', () => {
 
   it('holds requests while engines are saturated by their scraped waiting queue, and admits when a scrape says otherwise', async () => {
     const h = harness({ maxEngineWaiting: 0 }, [engine('a')]);
-    h.signals.set('a', { waiting: 3, kvUsage: 0.5, scrapedAt: 1 });
+    h.signals.set('a', { running: 1, waiting: 3, kvUsage: 0.5, scrapedAt: 1 });
     const held = h.send();
     await sleep(20);
     expect(h.dispatched).toEqual([]);
-    h.signals.set('a', { waiting: 0, kvUsage: 0.5, scrapedAt: 2 });
+    h.signals.set('a', { running: 1, waiting: 0, kvUsage: 0.5, scrapedAt: 2 });
     expect((await held).engine).toBe('a');
   });
 

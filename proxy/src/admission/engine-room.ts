@@ -3,10 +3,13 @@
  * flight from this router, and not saturated by their own scraped signals (waiting queue above
  * --max-engine-waiting, KV-cache use above --max-engine-kv-usage).
  *
- * Scrapes are seconds apart, so between two scrapes the waiting count is estimated: the scraped
- * value plus the requests this router sent there since, minus those that ended there since (each
- * end frees a running slot that the engine fills from its queue). A burst can't all land on an
- * engine that looked idle at its last scrape.
+ * Scrapes are seconds apart, so between two scrapes the waiting count is estimated. Once a scrape
+ * has shown the engine full (requests waiting), its slots are known (the most it ran while others
+ * waited), and the estimate is the scraped running + waiting, plus what this router sent there since,
+ * minus what ended there since, beyond those slots: a burst can't all land on one engine between two
+ * scrapes. Before the engine was ever seen full its slots are unknown and the scraped value alone
+ * counts (a burst may overshoot for one scrape interval; --max-concurrency-per-engine bounds it
+ * exactly).
  */
 
 export interface RoomLimits {
@@ -19,6 +22,7 @@ export interface RoomLimits {
 
 /** What the scraper last read from one engine, fresh ones only. */
 export interface EngineLoadSignal {
+  running: number;
   waiting: number;
   kvUsage: number;
   /** When it was read (any clock, only compared for change). */
@@ -31,7 +35,7 @@ export interface RoomStatus {
   room: boolean;
   reason?: SaturationReason;
   inFlight: number;
-  /** Scraped waiting plus this router's sends since the scrape, when signals are used. */
+  /** The engine's waiting queue as estimated now (see above), when signals are used. */
   estimatedWaiting?: number;
   kvUsage?: number;
 }
@@ -41,6 +45,8 @@ interface EngineCount {
   scrapedAt: number | undefined;
   sentSinceScrape: number;
   endedSinceScrape: number;
+  /** Requests the engine runs at once, learned from a scrape that showed it full. */
+  slots: number | undefined;
 }
 
 export class EngineRoom {
@@ -68,8 +74,9 @@ export class EngineRoom {
     if (maxEngineWaiting === undefined && maxEngineKvUsage === undefined) return { room: true, inFlight };
     const signal = this.signals(engineId);
     if (!signal) return { room: true, inFlight }; // unknown or stale: the concurrency limit alone decides
-    const c = this.count(engineId, signal.scrapedAt);
-    const estimatedWaiting = Math.max(0, signal.waiting + c.sentSinceScrape - c.endedSinceScrape);
+    const c = this.count(engineId, signal);
+    const estimatedWaiting =
+      c.slots === undefined ? signal.waiting : Math.max(0, signal.running + signal.waiting + c.sentSinceScrape - c.endedSinceScrape - c.slots);
     const seen = { inFlight, estimatedWaiting, kvUsage: signal.kvUsage };
     if (maxEngineWaiting !== undefined && estimatedWaiting > maxEngineWaiting) return { room: false, reason: 'waiting', ...seen };
     if (maxEngineKvUsage !== undefined && signal.kvUsage > maxEngineKvUsage) return { room: false, reason: 'kv_usage', ...seen };
@@ -82,7 +89,7 @@ export class EngineRoom {
 
   /** Count a request sent to the engine; call the returned function exactly once when it ends. */
   acquire(engineId: string): () => void {
-    const c = this.count(engineId, this.signals(engineId)?.scrapedAt);
+    const c = this.count(engineId, this.signals(engineId));
     c.inFlight++;
     c.sentSinceScrape++;
     let released = false;
@@ -100,15 +107,17 @@ export class EngineRoom {
   }
 
   /** The engine's counters, reset to "since this scrape" when a new scrape is seen. */
-  private count(engineId: string, scrapedAt: number | undefined): EngineCount {
+  private count(engineId: string, signal: EngineLoadSignal | undefined): EngineCount {
     let c = this.engines.get(engineId);
     if (!c) {
-      c = { inFlight: 0, scrapedAt, sentSinceScrape: 0, endedSinceScrape: 0 };
+      c = { inFlight: 0, scrapedAt: undefined, sentSinceScrape: 0, endedSinceScrape: 0, slots: undefined };
       this.engines.set(engineId, c);
-    } else if (scrapedAt !== c.scrapedAt) {
-      c.scrapedAt = scrapedAt;
+    }
+    if (signal && signal.scrapedAt !== c.scrapedAt) {
+      c.scrapedAt = signal.scrapedAt;
       c.sentSinceScrape = 0;
       c.endedSinceScrape = 0;
+      if (signal.waiting > 0 && signal.running > 0) c.slots = Math.max(c.slots ?? 0, signal.running);
     }
     return c;
   }

@@ -98,7 +98,7 @@ export class RouterApp {
       signals: (id) => {
         const fresh = this.stats.signals(id);
         const at = this.stats.scraper.get(id)?.scrapedAt;
-        return fresh && at !== undefined ? { waiting: fresh.waiting, kvUsage: fresh.kvUsage, scrapedAt: at } : undefined;
+        return fresh && at !== undefined ? { running: fresh.running, waiting: fresh.waiting, kvUsage: fresh.kvUsage, scrapedAt: at } : undefined;
       },
       engines: () => this.core.snapshot?.table.engines ?? [],
     });
