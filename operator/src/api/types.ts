@@ -13,12 +13,29 @@ export interface EnginesSpec {
   scheme?: 'http' | 'https';
   backendKind?: BackendKind;
   models?: { source?: ModelSource; key?: string; timeoutSeconds?: number };
+  /** The selected engines run with --scheduling-policy priority: the proxy forwards request priorities to them. */
+  priorityScheduling?: boolean;
 }
 
 export interface StaticBackendSpec {
   url: string;
   models: string[];
   backendKind?: BackendKind;
+  priorityScheduling?: boolean;
+}
+
+/** Overload control in the proxy: each field is one vllm-router flag (unset: the proxy's default). */
+export interface AdmissionSpec {
+  maxConcurrencyPerEngine?: number;
+  maxEngineWaiting?: number;
+  maxEngineKvUsage?: number;
+  queueMaxSize?: number;
+  queueTimeoutSeconds?: number;
+  priority?: { header?: string; field?: string; default?: number };
+  tenantHeader?: string;
+  tenantWeights?: Record<string, number>;
+  rateLimit?: { rpm?: number; tpm?: number };
+  affinityMaxWaitMs?: number;
 }
 
 export interface ProxySpec {
@@ -39,6 +56,7 @@ export interface VLLMRouterSpec {
   modelTypes?: Record<string, ModelType>;
   routing?: { logic?: RouterLogic; sessionKey?: string; prefix?: Partial<PrefixParams> };
   stats?: { engineStatsInterval?: number; requestStatsWindow?: number };
+  admission?: AdmissionSpec;
   proxy?: ProxySpec;
 }
 

@@ -59,7 +59,15 @@ function observePod(pod: V1Pod, engines: EnginesConfig, lookups: ReadonlyMap<str
   const modelLabel = pod.metadata?.labels?.model;
   return {
     endpoint,
-    entry: { id: name, url, models, backendKind: engines.backendKind, labels: modelLabel ? { model: modelLabel } : {}, ready },
+    entry: {
+      id: name,
+      url,
+      models,
+      backendKind: engines.backendKind,
+      labels: modelLabel ? { model: modelLabel } : {},
+      ready,
+      ...(engines.priorityScheduling ? { priorityScheduling: true } : {}),
+    },
   };
 }
 
@@ -70,7 +78,7 @@ export function observeEngines(spec: ResolvedSpec, pods: readonly V1Pod[], looku
   const fromStatic = spec.staticBackends.map(
     (b): EngineObservation => ({
       endpoint: { url: b.url, models: b.models, ready: true },
-      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true },
+      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true, ...(b.priorityScheduling ? { priorityScheduling: true } : {}) },
     }),
   );
   return [...fromPods, ...fromStatic];

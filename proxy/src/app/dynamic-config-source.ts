@@ -1,11 +1,18 @@
 import { applyDynamicConfig, dynamicConfigSource, type DynamicConfig } from '../config/dynamic-config.js';
 import { DynamicConfigWatcher } from '../config/dynamic-config-watcher.js';
+import { ADMISSION_SETTINGS } from '../config/admission-settings.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
 import type { RouterApp } from './router-app.js';
 
-/** Settings a running proxy can't change (they shape the listener or the process); a file that changes them is applied on restart. */
-const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = ['host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath'];
+/**
+ * Settings a running proxy can't change (they shape the listener or the process, or admission
+ * control's queues and buckets); a file that changes them is applied on restart.
+ */
+const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = [
+  'host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath',
+  ...(Object.keys(ADMISSION_SETTINGS) as (keyof ProxyOptions)[]).filter((k) => k !== 'staticBackendPriorityScheduling'),
+];
 
 /**
  * Follows --dynamic-config-json/yaml: each valid version of the file becomes the routing table; an
