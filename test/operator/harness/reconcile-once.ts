@@ -2,6 +2,7 @@ import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Pod } from '@kubern
 import { silentLogger, type KubeClient } from '@vllm-router/common';
 import type { VLLMRouter } from '../../../operator/src/api/types.js';
 import { Reconciler, type Cache } from '../../../operator/src/controller/reconciler.js';
+import type { ReconcileResult } from '../../../operator/src/controller/work-queue.js';
 import { Applier } from '../../../operator/src/kube/applier.js';
 import { EventRecorder } from '../../../operator/src/kube/event-recorder.js';
 
@@ -15,9 +16,9 @@ function snapshot<T extends KubernetesObject>(items: T[]): Cache<T> {
 
 /**
  * One reconcile of `<ns>/<name>` with caches read from the API right before it and a fresh applier
- * (so nothing is skipped from memory), as envtest-style controller tests do. Resolves to the retry delay, if any.
+ * (so nothing is skipped from memory), as envtest-style controller tests do. Resolves to what the work queue would get (a retry, or nothing).
  */
-export async function reconcileOnce(client: KubeClient, ns: string, name: string, force = false): Promise<number | undefined> {
+export async function reconcileOnce(client: KubeClient, ns: string, name: string, force = false): Promise<ReconcileResult> {
   const list = async <T,>(path: string) => (await client.request<{ items: T[] }>({ path })).items;
   const reconciler = new Reconciler({
     client,
