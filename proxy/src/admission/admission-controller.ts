@@ -181,10 +181,11 @@ export class AdmissionController {
     return this.room.status(engineId);
   }
 
-  /** No limits: straight through, counted like an immediate admission. */
+  /** No room limits: straight through, counted as admitted (no queue wait to observe: nothing can wait). */
   private direct(request: AdmissionRequest, dispatch: Dispatch): Promise<UpstreamExchange> {
     this.queueFor(request.model).counts.admitted++;
-    this.countAdmitted(request, 0, 'immediate');
+    this.deps.metrics.admittedChild(request.model, 'immediate').inc();
+    this.ledger.admitted(request.tenant);
     return dispatch(undefined);
   }
 
