@@ -115,19 +115,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 const started = performance.now();
 const load = loadavg();
 try {
-  const levels = values.levels.split(',').map(Number);
+  const levels = values.levels.split(',').filter((l) => l.trim() !== '').map(Number);
   const rows: RunSummary[] = [];
   for (const level of levels)
     for (const [label, args] of [['off', ['--routing-logic', 'roundrobin']], ['on', ['--routing-logic', 'roundrobin', ...ADMISSION_ON]]] as const)
       rows.push(await runOnce(children, { label, level, routerArgs: [...args], workload: { ...WORKLOAD, rate: level * CAPACITY } }));
 
-  process.stdout.write(
+  if (rows.length) process.stdout.write(
     `\noverload: ${FLEET.engines} engines x ${FLEET.maxNumSeqs} slots, capacity ~${CAPACITY.toFixed(1)} req/s (mean service ${meanServiceMs(WORKLOAD, FLEET).toFixed(0)} ms), ` +
       `${seconds} s of Poisson arrivals per run, 20% urgent (priority 0) / 80% normal (1), tenants big:small = 5:1 with equal weights, TTFT SLO ${SLO_MS} ms; ` +
       `admission on = ${ADMISSION_ON.join(' ')}\n\n${formatOverloadTable(rows)}\n`,
   );
-  const checks = checkTargets(rows.filter((r) => r.label === 'on'), { waitingBound: HEADROOM, smallWeightShare: 0.5 });
-  process.stdout.write('\ntargets (admission on):\n');
+  const checks = rows.length ? checkTargets(rows.filter((r) => r.label === 'on'), { waitingBound: HEADROOM, smallWeightShare: 0.5 }) : [];
+  if (checks.length) process.stdout.write('\ntargets (admission on):\n');
   for (const c of checks) process.stdout.write(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
   const off2 = rows.find((r) => r.label === 'off' && r.level === 2);
   const on2 = rows.find((r) => r.label === 'on' && r.level === 2);

@@ -1,6 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { nextTaggedMessage } from '../common/child-message.js';
+import { ChildProgram } from '../common/fleet-process.js';
 import type { EngineFleetConfig, EngineStatsMessage, FleetMessage } from './fleet-types.js';
 
 const CHILD = fileURLToPath(new URL('./engines-child.js', import.meta.url));
@@ -8,30 +7,20 @@ const CHILD = fileURLToPath(new URL('./engines-child.js', import.meta.url));
 /** The engine simulators of one run, in a child process (fresh caches every run). */
 export class EngineFleet {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly program: ChildProgram<FleetMessage>,
     readonly engines: Array<{ id: string; url: string }>,
   ) {}
 
   static async start(config: EngineFleetConfig): Promise<EngineFleet> {
-    const child = fork(CHILD, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const ready = await next(child, 'ready', 15_000);
-    return new EngineFleet(child, ready.engines);
+    const { program, ready } = await ChildProgram.start<FleetMessage>(CHILD, config, 'engine fleet');
+    return new EngineFleet(program, ready.engines);
   }
 
   async stats(): Promise<EngineStatsMessage[]> {
-    const reply = next(this.child, 'stats', 10_000);
-    this.child.send({ type: 'stats' });
-    return (await reply).engines;
+    return (await this.program.ask('stats')).engines;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.disconnect();
-    await exited;
+  stop(): Promise<void> {
+    return this.program.stop();
   }
-}
-
-function next<T extends FleetMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<FleetMessage, { type: T }>> {
-  return nextTaggedMessage<FleetMessage, T>(child, type, timeoutMs, 'engine fleet');
 }

@@ -253,6 +253,22 @@ describe('AdmissionController', () => {
     expect(await h.registry.getSingleMetricAsString('vllm_router_affinity_waits_total')).toMatch(/outcome="spilled"} 1[\s\S]*outcome="preferred"} 1|outcome="preferred"} 1[\s\S]*outcome="spilled"} 1/);
   });
 
+  it('starts the affinity wait when another engine has room, not when the request arrived', async () => {
+    const h = harness({ maxConcurrencyPerEngine: 1, affinityMaxWaitMs: 60 });
+    const onA = await h.send();
+    const onB = await h.send();
+    expect([onA.engine, onB.engine]).toEqual(['a', 'b']);
+    h.preferred.engine = 'a';
+    const waiting = h.send();
+    await sleep(100); // every engine full for longer than the affinity wait
+    onB.exchange.release(); // b has room now; the request still waits for a, up to 60 ms from here
+    await sleep(20);
+    expect(h.dispatched).toHaveLength(2);
+    onA.exchange.release();
+    expect((await waiting).engine).toBe('a');
+    expect(await h.registry.getSingleMetricAsString('vllm_router_affinity_waits_total')).toContain('outcome="preferred"} 1');
+  });
+
   it('holds requests while engines are saturated by their scraped waiting queue, and admits when a scrape says otherwise', async () => {
     const h = harness({ maxEngineWaiting: 0 }, [engine('a')]);
     h.signals.set('a', { running: 1, waiting: 3, kvUsage: 0.5, scrapedAt: 1 });

@@ -322,13 +322,18 @@ export class AdmissionController {
     return withRoom.some((e) => e.id === affinity.engineId);
   }
 
-  /** The full engine this request prefers, if it should wait for it (asked once, only when some engine is full). */
+  /**
+   * The full engine this request prefers, if it should wait for it: asked once, the first time some
+   * engine has room for it. The bounded wait starts then, not at arrival: while every engine is full
+   * the request waits for any of them, and only from the moment it could go elsewhere is it waiting
+   * for its own.
+   */
   private affinityOf(waiter: Waiter, live: readonly EngineEntry[], withRoom: readonly EngineEntry[]): Waiter['affinity'] {
     const wait = this.settings.affinityMaxWaitMs;
     if (wait <= 0 || withRoom.length === live.length) return null;
     const preferred = this.deps.core.preferredEngine(waiter.request.pick, live);
     if (!preferred || withRoom.includes(preferred)) return null;
-    return { engineId: preferred.id, until: waiter.enqueuedAt + wait };
+    return { engineId: preferred.id, until: this.now() + wait };
   }
 
   /** Send the waiter on with a gate; until the core places it on an engine, nothing else of the model is granted. */
@@ -338,11 +343,12 @@ export class AdmissionController {
     const queuedMs = now - waiter.enqueuedAt;
     q.noteGrant(now, queuedMs, waiter.item !== undefined);
     this.countAdmitted(waiter.request, queuedMs, waiter.item ? 'queued' : 'immediate');
-    if (waiter.affinity) this.deps.metrics.affinity.inc({ model: waiter.request.model, outcome: now < waiter.affinity.until ? 'preferred' : 'spilled' });
     let placed = false;
     const gate: EngineGate = {
       admits: (engine) => this.room.hasRoom(engine.id),
       acquire: (engine) => {
+        if (!placed && waiter.affinity)
+          this.deps.metrics.affinity.inc({ model: waiter.request.model, outcome: engine.id === waiter.affinity.engineId ? 'preferred' : 'spilled' });
         placed = true;
         if (q.unplaced === waiter) {
           q.unplaced = undefined;

@@ -116,7 +116,7 @@ export class AdmissionMetrics {
     });
     this.affinity = new Counter({
       name: 'vllm_router_affinity_waits_total',
-      help: 'Queued requests that waited for the engine their session or prefix prefers: preferred (it had room in time) or spilled (sent elsewhere after --affinity-max-wait-ms).',
+      help: 'Queued requests that waited for the engine their session or prefix prefers while another had room: preferred (they went there in time) or spilled (elsewhere, after --affinity-max-wait-ms).',
       labelNames: ['model', 'outcome'] as const,
       registers,
     });
