@@ -4,7 +4,7 @@
  * other), through the vllm-router program with admission control off and on. Then the affinity
  * wait: session routing near capacity with --affinity-max-wait-ms 0, 50 and 200. See README.md.
  *
- *   node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--json path] [--seed n]
+ *   node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200] [--json path] [--seed n]
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -23,13 +23,15 @@ const { values } = parseArgs({
     levels: { type: 'string', default: '0.5,1,2,3' },
     affinity: { type: 'boolean', default: true },
     'no-affinity': { type: 'boolean', default: false },
+    'affinity-load': { type: 'string', default: '0.8' },
+    'affinity-waits': { type: 'string', default: '0,50,200' },
     json: { type: 'string' },
     seed: { type: 'string', default: '11' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--json path] [--seed n]\n');
+  process.stdout.write('usage: node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200] [--json path] [--seed n]\n');
   process.exit(0);
 }
 
@@ -138,17 +140,17 @@ try {
     // Sessions with a 600-token prefix each: warm, a request prefills ~50 tokens; cold, ~650.
     const sessionWorkload: Omit<WorkloadConfig, 'rate'> = { ...WORKLOAD, seed: WORKLOAD.seed + 1, promptTokens: [30, 70], sessions: 24, sessionPrefixTokens: 600 };
     const warmCapacity = (FLEET.engines * FLEET.maxNumSeqs * 1000) / meanServiceMs(sessionWorkload, FLEET);
-    const rate = 0.9 * warmCapacity;
+    const level = Number(values['affinity-load']);
+    const rate = level * warmCapacity;
     const session = ['--routing-logic', 'session', '--session-key', 'x-session-id'];
     const on = [...session, '--max-concurrency-per-engine', String(FLEET.maxNumSeqs), '--queue-max-size', '256', '--queue-timeout-seconds', '5'];
-    for (const [label, args] of [
-      ['session, admission off', session],
-      ['session, admission on, --affinity-max-wait-ms 0', [...on, '--affinity-max-wait-ms', '0']],
-      ['session, admission on, --affinity-max-wait-ms 50', [...on, '--affinity-max-wait-ms', '50']],
-      ['session, admission on, --affinity-max-wait-ms 200 (default)', [...on, '--affinity-max-wait-ms', '200']],
-    ] as const)
-      affinityRows.push(await runOnce(children, { label, level: 0.9, routerArgs: [...args], workload: { ...sessionWorkload, rate } }));
-    process.stdout.write(`\naffinity wait: 24 sessions with a 600-token prefix each, consistent hashing on x-session-id, ${rate.toFixed(1)} req/s (0.9x the warm-cache capacity), --max-concurrency-per-engine ${FLEET.maxNumSeqs}\n\n${formatAffinityTable(affinityRows)}\n`);
+    const settings: Array<[string, string[]]> = [['session, admission off', session]];
+    for (const wait of values['affinity-waits'].split(',').map((w) => w.trim()))
+      settings.push([`admission on, --affinity-max-wait-ms ${wait}${wait === '200' ? ' (default)' : ''}`, [...on, '--affinity-max-wait-ms', wait]]);
+    for (const [label, args] of settings) affinityRows.push(await runOnce(children, { label, level, routerArgs: args, workload: { ...sessionWorkload, rate } }));
+    process.stdout.write(
+      `\naffinity wait: 24 sessions with a 600-token prefix each, consistent hashing on x-session-id, ${rate.toFixed(1)} req/s (${level}x the warm-cache capacity), --max-concurrency-per-engine ${FLEET.maxNumSeqs}\n\n${formatAffinityTable(affinityRows)}\n`,
+    );
   }
   process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   if (values.json) {
