@@ -77,10 +77,11 @@ interface RunSpec {
   level: number;
   routerArgs: string[];
   workload: WorkloadConfig;
+  fleet?: FleetConfig;
 }
 
 async function runOnce(children: Children, spec: RunSpec): Promise<RunSummary> {
-  const fleet = await EngineFleet.start(children, FLEET);
+  const fleet = await EngineFleet.start(children, spec.fleet ?? FLEET);
   const router = await startRouterProcess(children, [
     '--service-discovery', 'static',
     '--static-backends', fleet.engines.map((e) => e.url).join(','),
@@ -137,8 +138,11 @@ try {
 
   const affinityRows: RunSummary[] = [];
   if (values.affinity && !values['no-affinity']) {
-    // Sessions with a 600-token prefix each: warm, a request prefills ~50 tokens; cold, ~650.
-    const sessionWorkload: Omit<WorkloadConfig, 'rate'> = { ...WORKLOAD, seed: WORKLOAD.seed + 1, promptTokens: [30, 70], sessions: 24, sessionPrefixTokens: 600 };
+    // Sessions with a 1,200-token prefix each: warm, a request prefills ~50 tokens (13 ms); cold,
+    // ~1,250 (310 ms). 768 KV blocks of 16 tokens hold about 7 prefixes beside the running requests:
+    // an engine keeps its own 6 sessions warm only if their requests stay with it.
+    const sessionWorkload: Omit<WorkloadConfig, 'rate'> = { ...WORKLOAD, seed: WORKLOAD.seed + 1, promptTokens: [30, 70], sessions: 24, sessionPrefixTokens: 1200 };
+    const sessionFleet: FleetConfig = { ...FLEET, numGpuBlocks: 768 };
     const warmCapacity = (FLEET.engines * FLEET.maxNumSeqs * 1000) / meanServiceMs(sessionWorkload, FLEET);
     const level = Number(values['affinity-load']);
     const rate = level * warmCapacity;
@@ -147,9 +151,9 @@ try {
     const settings: Array<[string, string[]]> = [['session, admission off', session]];
     for (const wait of values['affinity-waits'].split(',').map((w) => w.trim()))
       settings.push([`admission on, --affinity-max-wait-ms ${wait}${wait === '200' ? ' (default)' : ''}`, [...on, '--affinity-max-wait-ms', wait]]);
-    for (const [label, args] of settings) affinityRows.push(await runOnce(children, { label, level, routerArgs: args, workload: { ...sessionWorkload, rate } }));
+    for (const [label, args] of settings) affinityRows.push(await runOnce(children, { label, level, routerArgs: args, workload: { ...sessionWorkload, rate }, fleet: sessionFleet }));
     process.stdout.write(
-      `\naffinity wait: 24 sessions with a 600-token prefix each, consistent hashing on x-session-id, ${rate.toFixed(1)} req/s (${level}x the warm-cache capacity), --max-concurrency-per-engine ${FLEET.maxNumSeqs}\n\n${formatAffinityTable(affinityRows)}\n`,
+      `\naffinity wait: 24 sessions with a 1,200-token prefix each, consistent hashing on x-session-id, ${rate.toFixed(1)} req/s (${level}x the warm-cache capacity), ${sessionFleet.numGpuBlocks} KV blocks per engine, --max-concurrency-per-engine ${FLEET.maxNumSeqs}\n\n${formatAffinityTable(affinityRows)}\n`,
     );
   }
   process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

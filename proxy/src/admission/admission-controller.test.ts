@@ -269,6 +269,25 @@ describe('AdmissionController', () => {
     expect(await h.registry.getSingleMetricAsString('vllm_router_affinity_waits_total')).toContain('outcome="preferred"} 1');
   });
 
+  it('starts the affinity clock of the head of the line only: the ones behind keep their wait for their turn', async () => {
+    const h = harness({ maxConcurrencyPerEngine: 1, affinityMaxWaitMs: 50 });
+    await h.send(); // a
+    const onB = await h.send(); // b
+    h.preferred.engine = 'a';
+    const first = h.send();
+    const second = h.send();
+    await tick();
+    onB.exchange.release(); // b free: the head (first) is held for a; second is behind it
+    const spilled = await first; // after 50 ms, to b
+    expect(spilled.engine).toBe('b');
+    await sleep(80); // far past 50 ms since b first had room
+    expect(h.dispatched).toHaveLength(3); // second has not spilled: its clock starts when it is the head
+    const freed = performance.now();
+    spilled.exchange.release();
+    expect((await second).engine).toBe('b');
+    expect(performance.now() - freed).toBeGreaterThanOrEqual(45);
+  });
+
   it('holds requests while engines are saturated by their scraped waiting queue, and admits when a scrape says otherwise', async () => {
     const h = harness({ maxEngineWaiting: 0 }, [engine('a')]);
     h.signals.set('a', { running: 1, waiting: 3, kvUsage: 0.5, scrapedAt: 1 });

@@ -57,8 +57,16 @@ export interface RequestIdentity {
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** Candidates looked up once per queue scan, by the capabilities requests need. */
-type ScanCache = Map<string, { live: readonly EngineEntry[]; withRoom: readonly EngineEntry[] } | 'unroutable'>;
+/**
+ * One scan of a queue in admission order: candidates looked up once by the capabilities requests
+ * need, and whether a request has already been held for its preferred engine in this scan.
+ */
+interface Scan {
+  candidates: Map<string, { live: readonly EngineEntry[]; withRoom: readonly EngineEntry[] } | 'unroutable'>;
+  headHeld: boolean;
+}
+
+const newScan = (): Scan => ({ candidates: new Map(), headHeld: false });
 
 /**
  * Overload control in front of the routing core: per-tenant rate limits, then a queue per model
@@ -193,7 +201,7 @@ export class AdmissionController {
     return new Promise((resolve, reject) => {
       const q = this.queueFor(request.model);
       const waiter: Waiter = { request, dispatch, enqueuedAt: this.now(), resolve, reject };
-      if (q.waiting.size === 0 && !q.unplaced && this.eligible(waiter)) {
+      if (q.waiting.size === 0 && !q.unplaced && this.eligible(waiter, newScan())) {
         this.grant(q, waiter);
         return;
       }
@@ -274,7 +282,7 @@ export class AdmissionController {
         q.again = false;
         while (!q.unplaced && !this.closed) {
           let next: Waiter | undefined;
-          const scan: ScanCache = new Map();
+          const scan = newScan();
           for (const item of q.waiting.ordered())
             if (this.eligible(item.value, scan)) {
               next = item.value;
@@ -293,11 +301,14 @@ export class AdmissionController {
 
   /**
    * Whether the waiter may go now: an engine it can use has room. A pinned request waits for its
-   * engine; one whose session or prefix prefers a full engine waits for that engine up to
-   * --affinity-max-wait-ms while others have room, then takes any. When the model has no usable
-   * engine at all, it goes, and the routing core answers with the reason.
+   * engine. When the model has no usable engine at all, it goes, and the routing core answers with
+   * the reason. A request whose session or prefix prefers a full engine while another has room is
+   * held for its engine up to --affinity-max-wait-ms, and the free engine goes to the next request
+   * in line instead. Only the first request held in a scan (the head of the line) starts that clock:
+   * the ones behind it are not kept from an engine yet (they would not have been admitted anyway),
+   * so a long queue does not use up their waits before their turn comes.
    */
-  private eligible(waiter: Waiter, scan?: ScanCache): boolean {
+  private eligible(waiter: Waiter, scan: Scan): boolean {
     const { request } = waiter;
     const snapshot = this.deps.core.snapshot;
     if (!snapshot) return true;
@@ -307,33 +318,34 @@ export class AdmissionController {
     }
     // Within one scan of the queue nothing changes until a grant, so waiters with the same needs share the lookup.
     const needsKey = request.needs.join(',');
-    let seen = scan?.get(needsKey);
+    let seen = scan.candidates.get(needsKey);
     if (!seen) {
       const found = findCandidates(snapshot, request.model, request.needs, this.deps.core.health, NONE);
       seen = found.ok ? { live: found.engines, withRoom: found.engines.filter((e) => this.room.hasRoom(e.id)) } : 'unroutable';
-      scan?.set(needsKey, seen);
+      scan.candidates.set(needsKey, seen);
     }
     if (seen === 'unroutable') return true;
     const { live, withRoom } = seen;
     if (withRoom.length === 0) return false;
-    if (waiter.affinity === undefined) waiter.affinity = this.affinityOf(waiter, live, withRoom);
+    const wait = this.settings.affinityMaxWaitMs;
+    // Asked once, when it first matters: some engine is full.
+    if (waiter.affinity === undefined && (wait <= 0 || withRoom.length < live.length)) waiter.affinity = this.preferredOf(waiter, live);
     const affinity = waiter.affinity;
-    if (!affinity || this.now() >= affinity.until || !live.some((e) => e.id === affinity.engineId)) return true;
-    return withRoom.some((e) => e.id === affinity.engineId);
+    if (!affinity || !live.some((e) => e.id === affinity.engineId) || withRoom.some((e) => e.id === affinity.engineId)) return true;
+    // Its engine is full and another has room.
+    if (affinity.since === undefined) {
+      if (scan.headHeld) return false;
+      affinity.since = this.now();
+    } else if (this.now() - affinity.since >= wait) return true;
+    scan.headHeld = true;
+    return false;
   }
 
-  /**
-   * The full engine this request prefers, if it should wait for it: asked once, the first time some
-   * engine has room for it. The bounded wait starts then, not at arrival: while every engine is full
-   * the request waits for any of them, and only from the moment it could go elsewhere is it waiting
-   * for its own.
-   */
-  private affinityOf(waiter: Waiter, live: readonly EngineEntry[], withRoom: readonly EngineEntry[]): Waiter['affinity'] {
-    const wait = this.settings.affinityMaxWaitMs;
-    if (wait <= 0 || withRoom.length === live.length) return null;
+  /** The engine the request's session or cached prefix prefers, or null (also with the wait off). */
+  private preferredOf(waiter: Waiter, live: readonly EngineEntry[]): Waiter['affinity'] {
+    if (this.settings.affinityMaxWaitMs <= 0) return null;
     const preferred = this.deps.core.preferredEngine(waiter.request.pick, live);
-    if (!preferred || withRoom.includes(preferred)) return null;
-    return { engineId: preferred.id, until: this.now() + wait };
+    return preferred ? { engineId: preferred.id } : null;
   }
 
   /** Send the waiter on with a gate; until the core places it on an engine, nothing else of the model is granted. */
@@ -347,7 +359,7 @@ export class AdmissionController {
     const gate: EngineGate = {
       admits: (engine) => this.room.hasRoom(engine.id),
       acquire: (engine) => {
-        if (!placed && waiter.affinity)
+        if (!placed && waiter.affinity?.since !== undefined)
           this.deps.metrics.affinity.inc({ model: waiter.request.model, outcome: engine.id === waiter.affinity.engineId ? 'preferred' : 'spilled' });
         placed = true;
         if (q.unplaced === waiter) {
@@ -388,10 +400,11 @@ export class AdmissionController {
     const signals = this.settings.maxEngineWaiting !== undefined || this.settings.maxEngineKvUsage !== undefined;
     let due = signals ? this.recheckMs : Infinity;
     const now = this.now();
-    if (this.settings.affinityMaxWaitMs > 0)
+    const wait = this.settings.affinityMaxWaitMs;
+    if (wait > 0)
       for (const item of q.waiting.ordered()) {
-        const a = item.value.affinity;
-        if (a && a.until > now) due = Math.min(due, a.until - now + 1);
+        const since = item.value.affinity?.since;
+        if (since !== undefined && since + wait > now) due = Math.min(due, since + wait - now + 1);
       }
     if (due === Infinity) return;
     q.recheck = setTimeout(() => {

@@ -29,8 +29,11 @@ export interface Waiter {
   request: AdmissionRequest;
   dispatch: Dispatch;
   enqueuedAt: number;
-  /** The engine its session or prefix prefers, and until when it waits for that engine alone. */
-  affinity?: { engineId: string; until: number } | null;
+  /**
+   * The engine its session or prefix prefers (null: none; unset: not asked yet), and since when it
+   * has been held for that engine while another had room (see AdmissionController.eligible).
+   */
+  affinity?: { engineId: string; since?: number } | null;
   item?: QueuedItem<Waiter>;
   timer?: NodeJS.Timeout;
   onAbort?: () => void;
