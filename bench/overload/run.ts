@@ -4,7 +4,7 @@
  * other), through the vllm-router program with admission control off and on. Then the affinity
  * wait: session routing near capacity with --affinity-max-wait-ms 0, 50 and 200. See README.md.
  *
- *   node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200] [--json path] [--seed n]
+ *   node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200,500] [--json path] [--seed n]
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -24,14 +24,14 @@ const { values } = parseArgs({
     affinity: { type: 'boolean', default: true },
     'no-affinity': { type: 'boolean', default: false },
     'affinity-load': { type: 'string', default: '0.8' },
-    'affinity-waits': { type: 'string', default: '0,50,200' },
+    'affinity-waits': { type: 'string', default: '0,50,200,500' },
     json: { type: 'string' },
     seed: { type: 'string', default: '11' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200] [--json path] [--seed n]\n');
+  process.stdout.write('usage: node bench/dist/overload/run.js [--quick] [--seconds s] [--levels 0.5,1,2,3] [--no-affinity] [--affinity-load 0.8] [--affinity-waits 0,50,200,500] [--json path] [--seed n]\n');
   process.exit(0);
 }
 
