@@ -169,6 +169,25 @@ describe('admission control', () => {
     expect(JSON.stringify(stats)).not.toContain('sk-team');
   });
 
+  it('charges --rate-limit-tpm from the prompt estimate, settles with the engine\'s usage, and refuses a request over the limit', async () => {
+    const { router } = await fleet(1, { rateLimitTpm: 300, tenantHeader: 'x-team' });
+    const first = await postJson(`${router.url}/v1/chat/completions`, chat('a short question'), { 'x-team': 'red' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit-tokens')).toBe('300');
+    const usage = (first.json as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    const stats = (await getJson(`${router.url}/stats`)).json as { admission: { tenants: Array<{ tenant: string; prompt_tokens: number; completion_tokens: number }> } };
+    expect(stats.admission.tenants.find((t) => t.tenant === 'red')).toMatchObject({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens });
+    const streamed = await postJson(`${router.url}/v1/chat/completions`, { ...chat('streamed'), stream: true, stream_options: { include_usage: true } }, { 'x-team': 'red' });
+    expect(streamed.status).toBe(200);
+    // The bucket now holds 300 minus both answers' usage: a prompt of ~400 tokens is more than a minute's worth.
+    const big = await postJson(`${router.url}/v1/chat/completions`, chat('x'.repeat(1600)), { 'x-team': 'red' });
+    expect(big.status).toBe(429);
+    expect(big.json).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'tokens' } });
+    expect((await postJson(`${router.url}/v1/chat/completions`, chat('another tenant'), { 'x-team': 'blue' })).status).toBe(200);
+    const metrics = await (await fetch(`${router.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`vllm_router_tenant_tokens_total\\{tenant="red",kind="completion"\\} ${2 * usage.completion_tokens}`));
+  });
+
   it('on shutdown answers queued requests with 503 at once instead of holding the drain', async () => {
     const { router: app } = await fleet(1, { maxConcurrencyPerEngine: 1 });
     const running = postJson(`${app.url}/v1/chat/completions`, { ...chat('running'), max_tokens: 30, ignore_eos: true });
