@@ -59,7 +59,7 @@ describe('admission control', () => {
 
   it('answers 429 rate_limit_exceeded with Retry-After at once when the queue is full, through the SDK', async () => {
     const { client, router } = await fleet(1, { maxConcurrencyPerEngine: 1, queueMaxSize: 1 });
-    const running = client.chat.completions.create(chat('running'));
+    const running = client.chat.completions.create({ ...chat('running'), max_tokens: 40, ignore_eos: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     await eventually(() => sims[0]!.stats.running === 1);
     const waiting = client.chat.completions.create(chat('waiting'));
     await eventually(async () => ((await getJson(`${router.url}/stats`)).json as { admission: { models: Array<{ queued: number }> } }).admission.models[0]?.queued === 1);
@@ -112,12 +112,13 @@ describe('admission control', () => {
   it('admits waiting requests by priority (header or body field), FIFO within one', async () => {
     const { router } = await fleet(1, { maxConcurrencyPerEngine: 1 });
     const order: string[] = [];
-    const send = (tag: string, priority: { header?: string; field?: number }) =>
-      postJson(`${router.url}/v1/chat/completions`, { ...chat(tag), ...(priority.field === undefined ? {} : { priority: priority.field }) }, priority.header ? { 'x-request-priority': priority.header } : {}).then((r) => {
+    const send = (tag: string, priority: { header?: string; field?: number }, extra: Record<string, unknown> = {}) =>
+      postJson(`${router.url}/v1/chat/completions`, { ...chat(tag), ...extra, ...(priority.field === undefined ? {} : { priority: priority.field }) }, priority.header ? { 'x-request-priority': priority.header } : {}).then((r) => {
         expect(r.status).toBe(200);
         order.push(tag);
       });
-    const running = send('running', {});
+    // Long enough (600 ms) for the four others to be queued behind it, one by one.
+    const running = send('running', {}, { max_tokens: 60, ignore_eos: true });
     await eventually(() => sims[0]!.stats.running === 1);
     const queued: Array<Promise<void>> = [];
     for (const [tag, priority] of [['low', { field: 10 }], ['default', {}], ['urgent', { header: '-5' }], ['low-2', { header: '10' }]] as const) {
@@ -220,7 +221,7 @@ describe('admission control', () => {
 
   it('shows each engine\'s slots and room on /engines', async () => {
     const { router } = await fleet(1, { maxConcurrencyPerEngine: 1 });
-    const running = postJson(`${router.url}/v1/chat/completions`, chat('running'));
+    const running = postJson(`${router.url}/v1/chat/completions`, { ...chat('running'), max_tokens: 40, ignore_eos: true });
     await eventually(() => sims[0]!.stats.running === 1);
     const engines = (await getJson(`${router.url}/engines`)).json as Array<{ admission: unknown }>;
     expect(engines[0]!.admission).toEqual({ in_flight: 1, max_concurrency: 1, has_room: false, saturated_by: 'concurrency' });

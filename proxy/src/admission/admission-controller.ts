@@ -386,12 +386,17 @@ export class AdmissionController {
     sent.then((exchange) => waiter.resolve({ exchange, queuedMs }), waiter.reject);
   }
 
-  /** An engine's slot came free: the models it serves may admit their next waiter. */
+  /**
+   * An engine's slot came free: the models it serves may admit their next waiter, once the code
+   * that released it (the routing core's bookkeeping, a failover in progress) has run on.
+   */
   private freed(engine: EngineEntry): void {
-    for (const model of engine.models) {
-      const q = this.queues.get(model);
-      if (q && q.waiting.size > 0) this.pump(q);
-    }
+    queueMicrotask(() => {
+      for (const model of engine.models) {
+        const q = this.queues.get(model);
+        if (q && q.waiting.size > 0) this.pump(q);
+      }
+    });
   }
 
   /** Waiters held back by scraped signals or an affinity deadline need a look without a slot coming free. */

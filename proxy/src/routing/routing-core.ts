@@ -242,10 +242,10 @@ export class RoutingCore {
       if (done) return;
       done = true;
       end();
-      releaseSlot?.();
       gauge.dec();
       inner.end();
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
+      releaseSlot?.();
     };
     const trace: RequestTraceSink = {
       responded: (status, contentType) => inner.responded(status, contentType),
