@@ -12,7 +12,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # step NAME COMMAND: runs COMMAND, prints how long it took, or one line naming NAME when it fails.
 step = bash scripts/make-step.sh
 
-.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator bench-disagg bench-migration demo-cluster operator-local cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator bench-disagg bench-migration bench-overload demo-cluster operator-local cluster-build cluster-up cluster-down clean
 
 all: build
 
@@ -45,7 +45,7 @@ lint: install
 typecheck: install
 	npx tsc -b tsconfig.json
 
-bench: bench-proxy bench-routing bench-batch bench-migration
+bench: bench-proxy bench-routing bench-batch bench-migration bench-overload
 
 bench-proxy: build
 	node bench/dist/proxy-overhead/run.js
@@ -58,6 +58,9 @@ bench-batch: build
 
 bench-migration: build
 	node bench/dist/migration/run.js
+
+bench-overload: build
+	node bench/dist/overload/run.js
 
 bench-operator: build
 	node bench/dist/operator-latency/run.js

@@ -10,6 +10,8 @@ export interface TestEngine {
   ready?: boolean;
   /** Disaggregated prefill: the engine's role. */
   role?: EngineRole;
+  /** The engine runs with --scheduling-policy priority (the router forwards priorities to it). */
+  priorityScheduling?: boolean;
 }
 
 export interface TableSpec {
@@ -34,6 +36,7 @@ export function tableOf(spec: TableSpec): RoutingTable {
     labels: {},
     ready: e.ready ?? true,
     ...(e.role ? { role: e.role } : {}),
+    ...(e.priorityScheduling ? { priorityScheduling: true } : {}),
   }));
   const draft: RoutingTableDraft = {
     source: 'static',

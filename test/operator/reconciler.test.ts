@@ -5,47 +5,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { KubeClient, silentLogger } from '@vllm-router/common';
+import { KubeClient } from '@vllm-router/common';
 import type { VLLMRouter } from '../../operator/src/api/types.js';
-import { Reconciler, type Cache } from '../../operator/src/controller/reconciler.js';
-import { Applier } from '../../operator/src/kube/applier.js';
-import { EventRecorder } from '../../operator/src/kube/event-recorder.js';
+import { reconcileOnce as reconcileRouter } from './harness/reconcile-once.js';
 import { startCluster, type Cluster } from '../cluster/cluster.js';
 import { apply, engineDeployment, installCrd, waitFor } from './harness/kube.js';
 
 const CRD = fileURLToPath(new URL('../../crds/vllmrouters.router.vllm.ai.yaml', import.meta.url));
 const ns = `reconcile-test-${process.pid}`;
 
-/** A Cache over a snapshot of one list. */
-function snapshot<T extends KubernetesObject>(items: T[]): Cache<T> {
-  return {
-    get: (namespace, name) => items.find((o) => o.metadata?.namespace === namespace && o.metadata?.name === name),
-    list: (namespace) => items.filter((o) => namespace === undefined || o.metadata?.namespace === namespace),
-  };
-}
-
 describe('Reconciler against the API server', () => {
   let cluster: Cluster;
   let client: KubeClient;
   const list = async <T,>(path: string) => (await client.request<{ items: T[] }>({ path })).items;
 
-  /** One reconcile with fresh caches and a fresh applier (so nothing is skipped from memory). */
-  async function reconcileOnce(force = false) {
-    const reconciler = new Reconciler({
-      client,
-      caches: {
-        routers: snapshot(await list<VLLMRouter>(`/apis/router.vllm.ai/v1alpha1/namespaces/${ns}/vllmrouters`)),
-        pods: snapshot(await list<V1Pod>(`/api/v1/namespaces/${ns}/pods`)),
-        deployments: snapshot(await list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`)),
-        configMaps: snapshot(await list<V1ConfigMap>(`/api/v1/namespaces/${ns}/configmaps`)),
-      },
-      applier: new Applier(client),
-      events: new EventRecorder(client, { instance: 'test' }),
-      logger: silentLogger(),
-      proxyImage: 'vllm-router:test',
-    });
-    return reconciler.reconcile(`${ns}/llm`, force);
-  }
+  const reconcileOnce = (force = false) => reconcileRouter(client, ns, 'llm', force);
 
   const versions = async () => {
     const paths = ['/api/v1/namespaces/NS/configmaps/llm-routing', '/apis/apps/v1/namespaces/NS/deployments/llm', '/api/v1/namespaces/NS/services/llm', '/api/v1/namespaces/NS/serviceaccounts/llm-router', '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/roles/llm-router', '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/rolebindings/llm-router'];

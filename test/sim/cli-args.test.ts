@@ -24,7 +24,7 @@ describe('vllm-engine-sim command line', () => {
       '--token-delay-ms', '5', '--output-tokens', '7', '--output-tokens-min', '2', '--output-tokens-max', '9',
       '--error-rate', '0.25', '--hang', '--reset-before-response', '--reset-mid-stream', '3',
       '--max-num-seqs', '4', '--block-size', '32', '--num-gpu-blocks', '64', '--prefill-ms-per-token', '0.5',
-      '--metrics-flavor', 'sglang', '--seed', '42',
+      '--metrics-flavor', 'sglang', '--seed', '42', '--scheduling-policy', 'priority',
       '--die-after-chunks', '5', '--death-mode', 'stall', '--continue-completions',
     ]);
     expect(options).toEqual({
@@ -43,6 +43,7 @@ describe('vllm-engine-sim command line', () => {
       deathMode: 'stall',
       continueCompletions: true,
       maxNumSeqs: 4,
+      schedulingPolicy: 'priority',
       blockSize: 32,
       numGpuBlocks: 64,
       prefillMsPerToken: 0.5,

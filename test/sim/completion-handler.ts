@@ -19,6 +19,7 @@ import { finalMessageText, isRecord, renderChatPrompt, renderCompletionPrompt } 
 import type { GenerationRequest } from './serving-model.js';
 import { SseStream } from './sse-stream.js';
 import { countTokens, outputText } from './tokens.js';
+import type { SchedulingPolicy } from './scheduler.js';
 
 /** The rendered prompt, and how much of the output sequence it already holds (a continuation). */
 interface PromptReading {
@@ -31,6 +32,7 @@ interface PromptReading {
 /** POST /v1/chat/completions ('chat') and /v1/completions ('text'), streaming or not. */
 export async function handleCompletion(kind: CompletionKind, ex: Exchange, body: Record<string, unknown>, engine: EngineContext): Promise<void> {
   const model = resolveModel(body.model, engine.models);
+  const priority = requestPriority(body, engine.schedulingPolicy);
   const { prompt, promptTokens, continued } = readPrompt(kind, body, engine);
   // The model "wants" to say sampleOutputTokens() in all; a continuation says what is left of that.
   const plan = planOutput(body, Math.max(0, engine.sampleOutputTokens() - continued));
@@ -52,6 +54,7 @@ export async function handleCompletion(kind: CompletionKind, ex: Exchange, body:
     firstTokenIndex: continued,
     finishReason: plan.finishReason,
     arrivedAt: ex.arrivedAt,
+    priority,
   };
   // Disaggregated roles: a decode engine brings the prompt's KV cache in first (or refuses the
   // request, before any response header); a prefill engine may keep its blocks for a decode engine.
@@ -84,6 +87,15 @@ function reading(prompt: string, continued: number): PromptReading {
   if (continued === 0) return { prompt, promptTokens: countTokens(prompt), continued };
   const before = prompt.slice(0, prompt.length - outputText(continued).length);
   return { prompt, promptTokens: countTokens(before) + continued, continued };
+}
+
+/** vLLM's rule: `priority` must be an integer, and non-zero only under --scheduling-policy priority. */
+function requestPriority(body: Record<string, unknown>, policy: SchedulingPolicy): number {
+  const p = body.priority;
+  if (p === undefined || p === null) return 0;
+  if (typeof p !== 'number' || !Number.isInteger(p)) throw simErrors.badRequest('priority must be an integer.', 'priority');
+  if (p !== 0 && policy !== 'priority') throw simErrors.badRequest('Priority scheduling is not enabled.', 'priority');
+  return p;
 }
 
 async function streamCompletion(ex: Exchange, engine: EngineContext, meta: CompletionMeta, request: GenerationRequest, plan: OutputPlan): Promise<void> {

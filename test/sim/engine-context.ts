@@ -1,5 +1,6 @@
 import type { KvTransfer } from './kv-transfer.js';
 import type { FailureInjection } from './options.js';
+import type { SchedulingPolicy } from './scheduler.js';
 import type { ServingModel } from './serving-model.js';
 
 /** What the endpoint handlers need from the running engine. */
@@ -14,6 +15,7 @@ export interface EngineContext {
   readonly continueCompletions: boolean;
   /** Every stream chunk names the engine (EngineSimOptions.fingerprintChunks). */
   readonly fingerprintChunks: boolean;
+  readonly schedulingPolicy: SchedulingPolicy;
   failure(): FailureInjection;
   /** Output length before max_tokens: fixed, or seeded-random within the configured range. */
   sampleOutputTokens(): number;

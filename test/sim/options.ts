@@ -1,7 +1,8 @@
 import type { MetricsFlavor } from './metrics.js';
 import { resolvePdOptions, type PdSimOptions, type ResolvedPdSimOptions } from './pd-options.js';
+import type { SchedulingPolicy } from './scheduler.js';
 
-export type { MetricsFlavor };
+export type { MetricsFlavor, SchedulingPolicy };
 
 /**
  * How a stream dies after `dieAfterChunks` events: `reset` destroys the connection, `fin` ends the
@@ -48,6 +49,11 @@ export interface EngineSimOptions extends Partial<FailureInjection>, PdSimOption
   outputTokensRange?: [number, number];
   /** Concurrent requests; the rest queue FIFO. Default 256. */
   maxNumSeqs?: number;
+  /**
+   * vLLM's --scheduling-policy. fcfs (default) refuses a non-zero `priority` with 400, as vLLM does;
+   * priority queues waiting requests by it (lower first).
+   */
+  schedulingPolicy?: SchedulingPolicy;
   /** Tokens per KV block. Default 16. */
   blockSize?: number;
   /** KV cache capacity in blocks. Default 2048. */
@@ -83,6 +89,7 @@ export interface ResolvedSimOptions {
   outputTokens: number;
   outputTokensRange: [number, number] | null;
   maxNumSeqs: number;
+  schedulingPolicy: SchedulingPolicy;
   blockSize: number;
   numGpuBlocks: number;
   prefillMsPerToken: number;
@@ -106,6 +113,7 @@ export function resolveOptions(o: EngineSimOptions): ResolvedSimOptions {
     outputTokens: o.outputTokens ?? 16,
     outputTokensRange: o.outputTokensRange ? [o.outputTokensRange[0], o.outputTokensRange[1]] : null,
     maxNumSeqs: o.maxNumSeqs ?? 256,
+    schedulingPolicy: o.schedulingPolicy ?? 'fcfs',
     blockSize: o.blockSize ?? 16,
     numGpuBlocks: o.numGpuBlocks ?? 2048,
     prefillMsPerToken: o.prefillMsPerToken ?? 0,

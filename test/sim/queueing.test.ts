@@ -36,3 +36,39 @@ describe('vllm-engine-sim queueing (maxNumSeqs)', () => {
     expect(sampleValue(after, 'vllm:num_requests_waiting')).toBe(0);
   });
 });
+
+describe('vllm-engine-sim scheduling policies (--scheduling-policy)', () => {
+  const chat = (tag: string, priority?: number) => ({ messages: [{ role: 'user', content: tag }], ...(priority === undefined ? {} : { priority }) });
+
+  it('refuses a non-zero priority under fcfs with 400, as vLLM does, and takes priority 0', async () => {
+    const sim = await startEngineSim({});
+    try {
+      const refused = await postJson(`${sim.url}/v1/chat/completions`, chat('x', 3));
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ error: { message: 'Priority scheduling is not enabled.', param: 'priority' } });
+      expect((await postJson(`${sim.url}/v1/chat/completions`, chat('x', 0))).status).toBe(200);
+      expect((await postJson(`${sim.url}/v1/chat/completions`, chat('x', 1.5))).status).toBe(400);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('runs waiting requests lowest priority first under the priority policy, FIFO within one', async () => {
+    const sim = await startEngineSim({ maxNumSeqs: 1, tokenDelayMs: 10, outputTokens: 4, schedulingPolicy: 'priority' });
+    try {
+      const order: string[] = [];
+      const send = (tag: string, priority: number) => postJson(`${sim.url}/v1/chat/completions`, chat(tag, priority)).then(() => void order.push(tag));
+      const running = send('running', 9);
+      await waitFor(() => sim.stats.running === 1);
+      const waiting: Array<Promise<void>> = [];
+      for (const [tag, priority] of [['late-5', 5], ['urgent', -1], ['also-5', 5], ['zero', 0]] as const) {
+        waiting.push(send(tag, priority));
+        await waitFor(() => sim.stats.waiting === waiting.length);
+      }
+      await Promise.all([running, ...waiting]);
+      expect(order).toEqual(['running', 'urgent', 'zero', 'late-5', 'also-5']);
+    } finally {
+      await sim.close();
+    }
+  });
+});

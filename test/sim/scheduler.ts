@@ -1,10 +1,24 @@
-/** vLLM's max_num_seqs: at most maxNumSeqs requests run; the rest wait in arrival (FIFO) order. */
+/** vLLM's --scheduling-policy: fcfs (arrival order) or priority (lowest `priority` first, then arrival). */
+export type SchedulingPolicy = 'fcfs' | 'priority';
+
+interface Waiting {
+  admit: () => void;
+  priority: number;
+}
+
+/**
+ * vLLM's max_num_seqs: at most maxNumSeqs requests run; the rest wait in arrival (FIFO) order, or,
+ * with the priority policy, by priority and then arrival (running requests are not preempted).
+ */
 export class FifoScheduler {
   private active = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly queue: Waiting[] = [];
   private longestQueue = 0;
 
-  constructor(readonly maxNumSeqs: number) {}
+  constructor(
+    readonly maxNumSeqs: number,
+    readonly policy: SchedulingPolicy = 'fcfs',
+  ) {}
 
   get running(): number {
     return this.active;
@@ -19,7 +33,7 @@ export class FifoScheduler {
   }
 
   /** Resolves when the request may run. A request aborted while waiting leaves the queue and rejects. */
-  async acquire(signal: AbortSignal): Promise<void> {
+  async acquire(signal: AbortSignal, priority = 0): Promise<void> {
     signal.throwIfAborted();
     if (this.active < this.maxNumSeqs && this.queue.length === 0) {
       this.active++;
@@ -31,12 +45,16 @@ export class FifoScheduler {
         this.active++;
         resolve();
       };
+      const entry: Waiting = { admit, priority: this.policy === 'priority' ? priority : 0 };
       const onAbort = (): void => {
-        const at = this.queue.indexOf(admit);
+        const at = this.queue.indexOf(entry);
         if (at >= 0) this.queue.splice(at, 1);
         reject(signal.reason);
       };
-      this.queue.push(admit);
+      // Behind every request of the same or a more urgent priority: FIFO within a priority.
+      let at = this.queue.length;
+      while (at > 0 && this.queue[at - 1]!.priority > entry.priority) at--;
+      this.queue.splice(at, 0, entry);
       this.longestQueue = Math.max(this.longestQueue, this.queue.length);
       signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -44,6 +62,6 @@ export class FifoScheduler {
 
   release(): void {
     this.active--;
-    this.queue.shift()?.();
+    this.queue.shift()?.admit();
   }
 }

@@ -62,6 +62,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
     embeddingDimensions: o.embeddingDimensions,
     continueCompletions: o.continueCompletions,
     fingerprintChunks: o.fingerprintChunks,
+    schedulingPolicy: o.schedulingPolicy,
     failure: () => failure,
     sampleOutputTokens: () => (o.outputTokensRange ? randomInt(lengthRandom, ...o.outputTokensRange) : o.outputTokens),
     nextId: (prefix) => `${prefix}-${engineId}-${++ids}`,

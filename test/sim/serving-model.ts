@@ -2,12 +2,13 @@ import { promptBlockHashes } from './block-hashes.js';
 import { pushBounded } from './bounded-list.js';
 import { E2E_BUCKETS_SECONDS, Histogram, TTFT_BUCKETS_SECONDS } from './histogram.js';
 import { KvBlockPool, type KvAllocation } from './kv-block-pool.js';
-import { FifoScheduler } from './scheduler.js';
+import { FifoScheduler, type SchedulingPolicy } from './scheduler.js';
 import { sleepUntil } from './sleep.js';
 import { outputToken } from './tokens.js';
 
 export interface ServingConfig {
   maxNumSeqs: number;
+  schedulingPolicy?: SchedulingPolicy;
   blockSize: number;
   numGpuBlocks: number;
   prefillMsPerToken: number;
@@ -33,6 +34,8 @@ export interface GenerationRequest {
    * called at the end with the function that frees them.
    */
   keepKv?: (release: () => void) => void;
+  /** vLLM's request priority (lower first); only the priority scheduling policy looks at it. */
+  priority?: number;
 }
 
 /** What admission gave a request: its KV allocation, and how much of the prompt needs no computing. */
@@ -97,14 +100,14 @@ export class ServingModel {
   private readonly ttfts: TtftSample[] = [];
 
   constructor(protected readonly config: ServingConfig) {
-    this.scheduler = new FifoScheduler(config.maxNumSeqs);
+    this.scheduler = new FifoScheduler(config.maxNumSeqs, config.schedulingPolicy);
     this.pool = new KvBlockPool(config.blockSize, config.numGpuBlocks);
   }
 
   /** Calls onToken once per output token at its simulated time; rejects with the signal's reason on abort. */
   async generate(request: GenerationRequest, onToken: TokenSink, signal: AbortSignal): Promise<TtftSample> {
     try {
-      await this.scheduler.acquire(signal);
+      await this.scheduler.acquire(signal, request.priority);
     } catch (err) {
       this.finished.abort++;
       throw err;

@@ -73,6 +73,12 @@ export interface EngineEntry {
    * neither leg.
    */
   role?: EngineRole;
+  /**
+   * The engine schedules by request priority (vLLM `--scheduling-policy priority`), so the router
+   * forwards each request's priority in the body's `priority` field. Absent or false: the router
+   * removes a client's `priority` field, which such an engine would refuse when non-zero.
+   */
+  priorityScheduling?: boolean;
 }
 
 /** Parameters of the cache-aware policy; every field has a default (see DEFAULT_PREFIX_PARAMS). */

@@ -87,6 +87,14 @@ describe('routing table validator', () => {
     expect(!result.ok && result.issues).toEqual([{ path: 'engines[0].role', value: 'both', reason: 'must be one of prefill, decode when present' }]);
   });
 
+  it('takes priorityScheduling per engine as a boolean, or refuses it', () => {
+    const good = draft();
+    good.engines[0]!.priorityScheduling = true;
+    expect(validateRoutingTable(finalizeTable(good)).ok).toBe(true);
+    const bad = { ...finalizeTable(draft()), engines: [{ ...draft().engines[0], priorityScheduling: 'yes' }] };
+    expect(validateRoutingTable(bad)).toMatchObject({ ok: false, issues: [{ path: 'engines[0].priorityScheduling', value: 'yes' }] });
+  });
+
   it('refuses a value that is not an object', () => {
     expect(validateRoutingTable('[]')).toMatchObject({ ok: false, issues: [{ path: '' }] });
     expect(validateRoutingTable(null).ok).toBe(false);

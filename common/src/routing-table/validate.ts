@@ -68,6 +68,8 @@ function validateEngine(e: unknown, i: number, issues: TableIssue[], seenIds: Se
   if (typeof e.ready !== 'boolean') issues.push({ path: `${at}.ready`, value: e.ready, reason: 'must be a boolean' });
   if (e.role !== undefined && !oneOf(ENGINE_ROLES, e.role))
     issues.push({ path: `${at}.role`, value: e.role, reason: `must be one of ${ENGINE_ROLES.join(', ')} when present` });
+  if (e.priorityScheduling !== undefined && typeof e.priorityScheduling !== 'boolean')
+    issues.push({ path: `${at}.priorityScheduling`, value: e.priorityScheduling, reason: 'must be a boolean when present' });
 }
 
 function validatePrefix(p: unknown, issues: TableIssue[]): void {

@@ -51,6 +51,16 @@ describe('the VLLMRouter CRD', () => {
     expect(Object.keys(at('spec', 'routing', 'prefix').properties ?? {}).sort()).toEqual(Object.keys(DEFAULT_PREFIX_PARAMS).sort());
   });
 
+  it('has the admission settings the operator turns into proxy flags, and priorityScheduling per engine', () => {
+    expect(Object.keys(at('spec', 'admission').properties ?? {}).sort()).toEqual(
+      ['affinityMaxWaitMs', 'maxConcurrencyPerEngine', 'maxEngineKvUsage', 'maxEngineWaiting', 'priority', 'queueMaxSize', 'queueTimeoutSeconds', 'rateLimit', 'tenantHeader', 'tenantWeights'],
+    );
+    expect(Object.keys(at('spec', 'admission', 'priority').properties ?? {}).sort()).toEqual(['default', 'field', 'header']);
+    expect(Object.keys(at('spec', 'admission', 'rateLimit').properties ?? {}).sort()).toEqual(['rpm', 'tpm']);
+    expect(at('spec', 'engines', 'priorityScheduling').type).toBe('boolean');
+    expect(at('spec', 'staticBackends', '[]', 'priorityScheduling').type).toBe('boolean');
+  });
+
   it('prints columns that point at fields the status has', () => {
     const status = at('status').properties ?? {};
     for (const column of version.additionalPrinterColumns) {

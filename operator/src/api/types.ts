@@ -13,6 +13,8 @@ export interface EnginesSpec {
   scheme?: 'http' | 'https';
   backendKind?: BackendKind;
   models?: { source?: ModelSource; key?: string; timeoutSeconds?: number };
+  /** The selected engines run with --scheduling-policy priority: the proxy forwards request priorities to them. */
+  priorityScheduling?: boolean;
   /** Which pods prefill and which decode (disaggregated prefill): by the value of one pod label. */
   roles?: RolesSpec;
 }
@@ -29,6 +31,21 @@ export interface StaticBackendSpec {
   models: string[];
   backendKind?: BackendKind;
   role?: EngineRole;
+  priorityScheduling?: boolean;
+}
+
+/** Overload control in the proxy: each field is one vllm-router flag (unset: the proxy's default). */
+export interface AdmissionSpec {
+  maxConcurrencyPerEngine?: number;
+  maxEngineWaiting?: number;
+  maxEngineKvUsage?: number;
+  queueMaxSize?: number;
+  queueTimeoutSeconds?: number;
+  priority?: { header?: string; field?: string; default?: number };
+  tenantHeader?: string;
+  tenantWeights?: Record<string, number>;
+  rateLimit?: { rpm?: number; tpm?: number };
+  affinityMaxWaitMs?: number;
 }
 
 export interface ProxySpec {
@@ -49,6 +66,7 @@ export interface VLLMRouterSpec {
   modelTypes?: Record<string, ModelType>;
   routing?: { logic?: RouterLogic; sessionKey?: string; prefix?: Partial<PrefixParams> };
   stats?: { engineStatsInterval?: number; requestStatsWindow?: number };
+  admission?: AdmissionSpec;
   proxy?: ProxySpec;
 }
 

@@ -68,6 +68,17 @@ describe('desired(router, pods, options)', () => {
       expect(validateRoutingTable(table).ok).toBe(true);
     });
 
+    it('marks engines that schedule by priority (engines.priorityScheduling, staticBackends[].priorityScheduling)', () => {
+      const { table } = objectsOf(
+        desired(
+          routerOf({ engines: { selector: { matchLabels: { app: 'engine' } }, priorityScheduling: true }, staticBackends: [{ url: 'http://x.example', models: ['x'] }, { url: 'http://y.example', models: ['y'], priorityScheduling: true }] }),
+          pods,
+          options(models),
+        ),
+      );
+      expect(table?.engines.map((e) => [e.id, e.priorityScheduling ?? false])).toEqual([['engine-a', true], ['engine-b', true], ['http://x.example', false], ['http://y.example', true]]);
+    });
+
     it('has the same revision whatever order the pods come in', () => {
       const a = desired(routerOf(), pods, options(models)).table?.revision;
       const b = desired(routerOf(), [...pods].reverse(), options(models)).table?.revision;
@@ -192,6 +203,16 @@ describe('desired(router, pods, options)', () => {
         '--service-discovery', 'configmap', '--routing-configmap', 'team-a/llm-routing',
         '--routing-logic', 'session', '--session-key', 'x-user',
         '--engine-stats-interval', '5', '--request-stats-window', '30',
+        '--log-format', 'json',
+      ]);
+    });
+
+    it('passes spec.admission as the proxy\'s admission flags, before the extra args', () => {
+      const { deployment } = objectsOf(
+        desired(routerOf({ admission: { maxConcurrencyPerEngine: 8, queueTimeoutSeconds: 5, tenantWeights: { b: 1, a: 2 }, rateLimit: { rpm: 60 } }, proxy: { extraArgs: ['--log-format', 'json'] } }), pods, options(models)),
+      );
+      expect(deployment.spec?.template.spec?.containers[0]?.args?.slice(-10)).toEqual([
+        '--max-concurrency-per-engine', '8', '--queue-timeout-seconds', '5', '--tenant-weights', 'a=2,b=1', '--rate-limit-rpm', '60',
         '--log-format', 'json',
       ]);
     });

@@ -60,7 +60,16 @@ function observePod(pod: V1Pod, engines: EnginesConfig, lookups: ReadonlyMap<str
   const modelLabel = pod.metadata?.labels?.model;
   return {
     endpoint,
-    entry: { id: name, url, models, backendKind: engines.backendKind, labels: modelLabel ? { model: modelLabel } : {}, ready, ...(role ? { role } : {}) },
+    entry: {
+      id: name,
+      url,
+      models,
+      backendKind: engines.backendKind,
+      labels: modelLabel ? { model: modelLabel } : {},
+      ready,
+      ...(engines.priorityScheduling ? { priorityScheduling: true } : {}),
+      ...(role ? { role } : {}),
+    },
   };
 }
 
@@ -70,8 +79,8 @@ export function observeEngines(spec: ResolvedSpec, pods: readonly V1Pod[], looku
   const fromPods = engines ? [...pods].sort(byName).map((pod) => observePod(pod, engines, lookups)) : [];
   const fromStatic = spec.staticBackends.map(
     (b): EngineObservation => ({
-      endpoint: { url: b.url, models: b.models, ready: true, ...(b.role ? { role: b.role } : {}) },
-      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true, ...(b.role ? { role: b.role } : {}) },
+      endpoint: { url: b.url, models: b.models, ready: true, ...(b.role ? { role: b.role } : {}), ...(b.priorityScheduling ? { priorityScheduling: true } : {}) },
+      entry: { id: b.url, url: b.url, models: b.models, backendKind: b.backendKind, labels: {}, ready: true, ...(b.role ? { role: b.role } : {}), ...(b.priorityScheduling ? { priorityScheduling: true } : {}) },
     }),
   );
   return [...fromPods, ...fromStatic];

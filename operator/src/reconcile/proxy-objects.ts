@@ -1,7 +1,7 @@
 import type { V1ConfigMap, V1Deployment, V1EnvVar, V1Role, V1RoleBinding, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import type { RoutingTable } from '@vllm-router/common/routing-table';
 import { ANNOTATIONS, PROXY_CONTAINER_PORT, ROUTING_KEY } from '../api/constants.js';
-import type { VLLMRouter } from '../api/types.js';
+import type { AdmissionSpec, VLLMRouter } from '../api/types.js';
 import { childMeta, childNames, proxyLabels, proxySelector } from './owner.js';
 import type { ResolvedSpec } from './spec-defaults.js';
 
@@ -54,8 +54,30 @@ export function proxyArgs(router: VLLMRouter, spec: ResolvedSpec): string[] {
     ...(spec.routing.sessionKey ? ['--session-key', spec.routing.sessionKey] : []),
     '--engine-stats-interval', String(spec.stats.engineStatsInterval),
     '--request-stats-window', String(spec.stats.requestStatsWindow),
+    ...admissionArgs(spec.admission),
     ...spec.proxy.extraArgs,
   ];
+}
+
+/** spec.admission as vllm-router flags, in a fixed order; unset fields keep the proxy's defaults. */
+export function admissionArgs(a: AdmissionSpec): string[] {
+  const weights = a.tenantWeights ? Object.keys(a.tenantWeights).sort().map((t) => `${t}=${a.tenantWeights![t]}`).join(',') : undefined;
+  const flags: Array<[string, string | number | undefined]> = [
+    ['--max-concurrency-per-engine', a.maxConcurrencyPerEngine],
+    ['--max-engine-waiting', a.maxEngineWaiting],
+    ['--max-engine-kv-usage', a.maxEngineKvUsage],
+    ['--queue-max-size', a.queueMaxSize],
+    ['--queue-timeout-seconds', a.queueTimeoutSeconds],
+    ['--priority-header', a.priority?.header],
+    ['--priority-field', a.priority?.field],
+    ['--priority-default', a.priority?.default],
+    ['--tenant-header', a.tenantHeader],
+    ['--tenant-weights', weights || undefined],
+    ['--rate-limit-rpm', a.rateLimit?.rpm],
+    ['--rate-limit-tpm', a.rateLimit?.tpm],
+    ['--affinity-max-wait-ms', a.affinityMaxWaitMs],
+  ];
+  return flags.flatMap(([flag, value]) => (value === undefined ? [] : [flag, String(value)]));
 }
 
 function proxyEnv(spec: ResolvedSpec): V1EnvVar[] {

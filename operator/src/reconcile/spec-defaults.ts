@@ -1,6 +1,6 @@
 import type { V1EnvVar, V1LabelSelector, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { BackendKind, ModelType, PrefixParams } from '@vllm-router/common/routing-table';
-import type { ModelSource, ProxySpec, RouterLogic, StaticBackendSpec, VLLMRouter } from '../api/types.js';
+import type { AdmissionSpec, ModelSource, ProxySpec, RouterLogic, StaticBackendSpec, VLLMRouter } from '../api/types.js';
 
 /** A spec with every default filled in: the API server defaults too, but desired() must not depend on it. */
 export interface ResolvedSpec {
@@ -11,12 +11,15 @@ export interface ResolvedSpec {
     backendKind: BackendKind;
     models: { source: ModelSource; key?: string; timeoutMs: number };
     roles: { label: string; prefill: string[]; decode: string[] };
+    priorityScheduling: boolean;
   };
   staticBackends: Array<Required<Omit<StaticBackendSpec, 'role'>> & Pick<StaticBackendSpec, 'role'>>;
   aliases: Record<string, string>;
   modelTypes: Record<string, ModelType>;
   routing: { logic: RouterLogic; sessionKey?: string; prefix?: Partial<PrefixParams> };
   stats: { engineStatsInterval: number; requestStatsWindow: number };
+  /** As written: the proxy's own defaults apply to what is unset. */
+  admission: AdmissionSpec;
   proxy: {
     replicas: number;
     image: string;
@@ -50,11 +53,12 @@ export function resolveSpec(router: VLLMRouter, defaultImage: string): ResolvedS
               ...(e.models?.key ? { key: e.models.key } : {}),
               timeoutMs: Math.round((e.models?.timeoutSeconds ?? 2) * 1000),
             },
+            priorityScheduling: e.priorityScheduling ?? false,
             roles: { label: e.roles?.label ?? ROLE_LABEL, prefill: e.roles?.prefill ?? ['prefill'], decode: e.roles?.decode ?? ['decode'] },
           },
         }
       : {}),
-    staticBackends: (s.staticBackends ?? []).map((b) => ({ url: b.url, models: b.models, backendKind: b.backendKind ?? 'vllm', ...(b.role ? { role: b.role } : {}) })),
+    staticBackends: (s.staticBackends ?? []).map((b) => ({ url: b.url, models: b.models, backendKind: b.backendKind ?? 'vllm', ...(b.role ? { role: b.role } : {}), priorityScheduling: b.priorityScheduling ?? false })),
     aliases: s.aliases ?? {},
     modelTypes: s.modelTypes ?? {},
     routing: {
@@ -63,6 +67,7 @@ export function resolveSpec(router: VLLMRouter, defaultImage: string): ResolvedS
       ...(prefix && Object.keys(prefix).length ? { prefix } : {}),
     },
     stats: { engineStatsInterval: s.stats?.engineStatsInterval ?? 30, requestStatsWindow: s.stats?.requestStatsWindow ?? 60 },
+    admission: s.admission ?? {},
     proxy: {
       replicas: p.replicas ?? 1,
       image: p.image ?? defaultImage,

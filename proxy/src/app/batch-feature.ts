@@ -27,7 +27,7 @@ export class BatchFeature {
     this.service = new BatchService({
       root: this.options.fileStoragePath,
       storage: this.storage,
-      dispatcher: new CoreDispatcher(app.core),
+      dispatcher: new CoreDispatcher(app.core, { admission: app.admission }),
       concurrency: this.options.batchConcurrency,
       leaseTtlMs: this.options.batchLeaseSeconds * 1000,
       logger: this.logger,

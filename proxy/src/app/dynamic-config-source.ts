@@ -1,5 +1,6 @@
 import { applyDynamicConfig, dynamicConfigSource, type DynamicConfig } from '../config/dynamic-config.js';
 import { DynamicConfigWatcher } from '../config/dynamic-config-watcher.js';
+import { ADMISSION_SETTINGS } from '../config/admission-settings.js';
 import type { ProxyOptions } from '../config/options.js';
 import { buildStaticTable } from '../config/static-table.js';
 import { SETTINGS, snakeCase } from '../config/settings.js';
@@ -11,6 +12,7 @@ const RESTART_ONLY: ReadonlyArray<keyof ProxyOptions> = [
   'host', 'port', 'rootPath', 'serviceDiscovery', 'logFormat', 'enableBatchApi', 'fileStoragePath',
   'externalProvidersConfig', 'callbacks', 'requestRewriter', 'otelEndpoint', 'otelServiceName', 'otelSecure',
   'sentryDsn', 'sentryTracesSampleRate', 'sentryProfileSessionSampleRate',
+  ...(Object.keys(ADMISSION_SETTINGS) as (keyof ProxyOptions)[]).filter((k) => k !== 'staticBackendPriorityScheduling'),
 ];
 
 /**

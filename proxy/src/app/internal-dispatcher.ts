@@ -1,13 +1,22 @@
+import type { AdmissionController } from '../admission/index.js';
 import { readWholeBody } from '../forward/upstream-call.js';
 import { ProxyError, errors } from '../http/errors.js';
 import type { InternalDispatcher, InternalRequest, InternalResponse } from '../http/route.js';
 import { MODEL_ENDPOINTS, requiredCapabilities } from '../routing/endpoints.js';
-import type { RoutingCore } from '../routing/routing-core.js';
+import type { EngineGate } from '../routing/engine-gate.js';
+import type { RoutingCore, UpstreamExchange } from '../routing/routing-core.js';
 
 export interface InternalDispatcherOptions {
-  /** Interactive requests in flight per engine at which background work waits. */
-  busyInFlightPerEngine: number;
+  /** Interactive requests in flight per engine at which background work waits (without admission limits); default 4. */
+  busyInFlightPerEngine?: number;
+  /** Batch lines queue as its lowest class, so one mechanism decides who goes next. */
+  admission?: AdmissionController;
 }
+
+const BUSY_IN_FLIGHT_PER_ENGINE = 4;
+
+/** Batch lines share one tenant: they are not charged to a client's rate limit. */
+const BATCH_TENANT = 'batch';
 
 /**
  * Sends router-originated requests (batch lines) through the same routing core as HTTP clients,
@@ -18,7 +27,7 @@ export class CoreDispatcher implements InternalDispatcher {
 
   constructor(
     private readonly core: RoutingCore,
-    private readonly options: InternalDispatcherOptions = { busyInFlightPerEngine: 4 },
+    private readonly options: InternalDispatcherOptions = {},
   ) {}
 
   async dispatch(request: InternalRequest): Promise<InternalResponse> {
@@ -34,16 +43,29 @@ export class CoreDispatcher implements InternalDispatcher {
     request.signal?.addEventListener('abort', onAbort, { once: true });
     this.ownInFlight.set(model, (this.ownInFlight.get(model) ?? 0) + 1);
     try {
-      const exchange = await this.core.send({
-        requestId: request.requestId,
-        path: endpoint.path,
-        model,
-        headers: { 'content-type': 'application/json', 'x-request-id': request.requestId },
-        body,
-        json,
-        needs: requiredCapabilities(endpoint, json),
-        signal: controller.signal,
-      });
+      const headers = { 'content-type': 'application/json', 'x-request-id': request.requestId };
+      const needs = requiredCapabilities(endpoint, json);
+      const admission = this.options.admission;
+      const send = (gate?: EngineGate, priority?: number) =>
+        this.core.send({
+          requestId: request.requestId,
+          path: endpoint.path,
+          model,
+          headers,
+          body,
+          json,
+          needs,
+          signal: controller.signal,
+          ...(gate ? { gate } : {}),
+          ...(priority !== undefined ? { priority } : {}),
+        });
+      let exchange: UpstreamExchange;
+      if (admission) {
+        const { priority } = admission.identify({}, json, body.length);
+        const pick = { model, path: endpoint.path, headers, body: json };
+        const request = { model, needs, pick, trafficClass: 'batch' as const, priority, tenant: BATCH_TENANT, estimatedTokens: 0, signal: controller.signal };
+        exchange = (await admission.send(request, (gate) => send(gate, priority))).exchange;
+      } else exchange = await send();
       try {
         const raw = await readWholeBody(exchange.body);
         exchange.trace.chunk(raw);
@@ -63,6 +85,8 @@ export class CoreDispatcher implements InternalDispatcher {
   }
 
   isBusy(model: string): boolean {
+    // With room limits, waiting batch lines queue behind every interactive request instead.
+    if (this.options.admission?.queueing) return false;
     const snapshot = this.core.snapshot;
     if (!snapshot) return true;
     const resolved = snapshot.resolve(model);
@@ -70,7 +94,7 @@ export class CoreDispatcher implements InternalDispatcher {
     if (engines.length === 0) return false; // nothing to protect; the line fails fast instead
     const total = engines.reduce((sum, e) => sum + this.core.load.get(e.id), 0);
     const interactive = total - (this.ownInFlight.get(resolved!.model) ?? 0);
-    return interactive >= engines.length * this.options.busyInFlightPerEngine;
+    return interactive >= engines.length * (this.options.busyInFlightPerEngine ?? BUSY_IN_FLIGHT_PER_ENGINE);
   }
 
   knownModels(): Set<string> {

@@ -1,3 +1,5 @@
+import { admissionOptions, admissionReport, createAdmission, engineAdmission, type AdmissionController } from '../admission/index.js';
+import type { AdmissionOptions } from '../config/admission-settings.js';
 import type { ProxyOptions } from '../config/options.js';
 import { UpstreamPools } from '../forward/upstream-pools.js';
 import { StaticHealthChecker } from '../health/health-checker.js';
@@ -52,7 +54,9 @@ export type RouterAppSettings = Pick<
       | 'requestMigrationDrainGraceSeconds'
       | 'kvAwareThreshold'
     >
-  >;
+  > &
+  /** Overload control; unset fields take the flags' defaults (no limits). */
+  Partial<AdmissionOptions>;
 
 export interface RouterAppDeps {
   logger: Logger;
@@ -74,6 +78,8 @@ export interface RouterAppDeps {
 export class RouterApp {
   readonly metrics: ProxyMetrics;
   readonly core: RoutingCore;
+  /** Rate limits, the per-model queue and engine slots, in front of the routing core. */
+  readonly admission: AdmissionController;
   readonly http: HttpServer;
   readonly pools: UpstreamPools;
   /** Request statistics and scraped engine metrics. */
@@ -152,6 +158,17 @@ export class RouterApp {
       drainGraceMs: (settings.requestMigrationDrainGraceSeconds ?? 20) * 1000,
       maxBufferedBytes: settings.maxBodyBytes,
     });
+    this.admission = createAdmission(admissionOptions(settings), {
+      registry: this.metrics.registry,
+      core: this.core,
+      apiKeys: settings.apiKeys,
+      signals: (id) => {
+        const fresh = this.stats.signals(id);
+        const at = this.stats.scraper.get(id)?.scrapedAt;
+        return fresh && at !== undefined ? { running: fresh.running, waiting: fresh.waiting, kvUsage: fresh.kvUsage, scrapedAt: at } : undefined;
+      },
+      engines: () => this.core.snapshot?.table.engines ?? [],
+    });
     registerStatsMetrics(this.metrics.registry, () => this.engineReports());
     this.statsLogger = settings.logStats
       ? new StatsLogger(deps.logger, (settings.logStatsInterval ?? 10) * 1000, () => this.engineReports(), this.stats.requests.windowSeconds)
@@ -160,13 +177,14 @@ export class RouterApp {
       ...MODEL_ENDPOINTS.map((endpoint) => ({
         method: 'POST' as const,
         path: endpoint.path,
-        handler: modelRoute(endpoint, { core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
+        handler: modelRoute(endpoint, { core: this.core, admission: this.admission, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes, migration: this.migration, logger: deps.logger, ...(deps.hooks ? { hooks: deps.hooks } : {}), ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) }),
       })),
       voicesRoute({ core: this.core, metrics: this.metrics, maxBodyBytes: settings.maxBodyBytes }),
       ...sleepRoutes({ core: this.core, pools: this.pools, sleep: this.sleep, maxBodyBytes: settings.maxBodyBytes, ...(settings.backendApiKey ? { backendApiKey: settings.backendApiKey } : {}) }),
       ...infoRoutes({ core: this.core, metrics: this.metrics, health: () => this.healthReport(), startedAt: this.startedAt, sleep: this.sleep,
         engineReport: (e) => this.report(e),
-        statsReport: () => statsReport(this.core.snapshot?.table.engines ?? [], this.reportSources()),
+        statsReport: () => ({ ...statsReport(this.core.snapshot?.table.engines ?? [], this.reportSources()), admission: admissionReport(this.admission) }),
+        engineExtras: (e) => ({ admission: engineAdmission(this.admission, e) }),
         modelCards: this.modelCards,
         availability: this.availability,
       }),
@@ -206,6 +224,7 @@ export class RouterApp {
       return false;
     }
     this.stats.setTable(result.table);
+    this.admission.tableChanged(new Set(result.table.engines.map((e) => e.id)));
     this.healthChecker?.setTable(result.table);
     this.outliers?.setEngines(result.table.engines);
     this.modelCards.setEngines(result.table.engines);
@@ -317,6 +336,8 @@ export class RouterApp {
     this.outliers?.stop();
     this.healthChecker?.stop();
     this.statsLogger?.stop();
+    // Requests still waiting for an engine get a clear 503 now instead of holding the drain.
+    this.admission.shutdown();
     const clean = await this.http.drain(drainTimeoutMs);
     await (clean ? this.pools.closeAll() : this.pools.destroyAll());
     return clean;

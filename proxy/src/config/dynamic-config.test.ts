@@ -193,4 +193,7 @@ const SAMPLE: Record<keyof ProxyOptions, unknown> = {
   otelSecure: true, sentryTracesSampleRate: 0.5, sentryProfileSessionSampleRate: 0.25,
   k8sWatcherTimeoutSeconds: 60, kvAwareThreshold: 500, callbacks: './hooks.mjs', requestRewriter: 'noop',
   featureGates: 'SemanticCache=false', externalProvidersConfig: '/etc/router/providers.yaml',
+  maxConcurrencyPerEngine: 8, maxEngineWaiting: 4, maxEngineKvUsage: 0.9, queueMaxSize: 100, queueTimeoutSeconds: 10,
+  priorityHeader: 'x-prio', priorityField: 'prio', priorityDefault: 5, tenantHeader: 'x-tenant', tenantWeights: { 'team-a': 3 },
+  rateLimitRpm: 600, rateLimitTpm: 100_000, affinityMaxWaitMs: 150, staticBackendPriorityScheduling: [true],
 };

@@ -4,6 +4,7 @@ import type { BackendKind, ModelType, RoutingLogic } from '@vllm-router/common/r
 export type ServiceDiscovery = 'static' | 'k8s' | 'configmap' | 'external-only';
 import type { LogFormat, LogLevel } from '@vllm-router/common';
 import type { FeatureGate } from './value-parsers.js';
+import type { AdmissionOptions } from './admission-settings.js';
 
 export type { LogFormat, LogLevel };
 
@@ -11,7 +12,7 @@ export type { LogFormat, LogLevel };
  * Everything the proxy is started with, after parsing and validation of the command line.
  * Field names follow the reference router's flags (`--static-backends` -> staticBackends).
  */
-export interface ProxyOptions {
+export interface ProxyOptions extends AdmissionOptions {
   host: string;
   port: number;
   rootPath: string;

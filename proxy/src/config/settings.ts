@@ -1,4 +1,5 @@
 import { BACKEND_KINDS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
+import { ADMISSION_SETTINGS } from './admission-settings.js';
 import { ConfigError } from './errors.js';
 import type { LogLevel, ProxyOptions } from './options.js';
 import {
@@ -202,6 +203,8 @@ export const SETTINGS: SettingTable = {
   callbacks: { group: G.hooks, flagType: value, describe: 'JavaScript module (path) exporting preRequest and/or postRequest hooks run around each request.', parse: text() },
   requestRewriter: { group: G.hooks, flagType: value, describe: "noop, or a JavaScript module (path) exporting rewriteRequest, which may change each request body before routing.", parse: text(), default: 'noop' },
   featureGates: { group: G.server, flagType: value, describe: "The reference router's experimental feature gates (Name=true,...); the features they enable are not in this build.", parse: featureGates(), default: [] },
+
+  ...ADMISSION_SETTINGS,
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof ProxyOptions)[];

@@ -20,7 +20,7 @@ export function engineBaseUrl(url: string): string {
 
 /** The routing table for static discovery: one engine per backend, in flag order. */
 export function buildStaticTable(options: ProxyOptions, source: Extract<TableSource, 'static' | 'dynamic-config'> = 'static'): RoutingTable {
-  const { staticBackends: backends, staticModels: models, staticBackendKinds: kinds, staticModelLabels: labels } = options;
+  const { staticBackends: backends, staticModels: models, staticBackendKinds: kinds, staticModelLabels: labels, staticBackendPriorityScheduling: priorityScheduling } = options;
   if (models.length !== backends.length)
     throw new ConfigError('--static-models', models.length ? models.join(',') : undefined, `has ${models.length} entries but --static-backends has ${backends.length} (one model per backend)`);
 
@@ -35,6 +35,7 @@ export function buildStaticTable(options: ProxyOptions, source: Extract<TableSou
     backendKind: (kinds.length === 1 ? kinds[0] : kinds[i]) ?? 'vllm',
     labels: labelsOf(labels[i]),
     ready: true,
+    ...(priorityScheduling.length > 0 && (priorityScheduling.length === 1 ? priorityScheduling[0] : priorityScheduling[i]) ? { priorityScheduling: true } : {}),
   }, roleOfLabel(labels[i], roleLabels)));
 
   const table = finalizeTable({

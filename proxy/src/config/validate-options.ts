@@ -1,3 +1,4 @@
+import { validateAdmission } from './admission-settings.js';
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
 import { checkRoleLabels } from './role-options.js';
@@ -33,6 +34,7 @@ export function validateProxyOptions(o: ProxyOptions, origin: OptionsOrigin = 'f
   if (o.routingLogic === 'session' && o.sessionKey === undefined)
     throw new ConfigError(name('sessionKey'), undefined, 'is required when routing logic is session (the header that carries the session id)');
   checkRoleLabels(o, name, origin === 'flags' && hasDynamicConfig(o));
+  validateAdmission(o, name);
 }
 
 const entries = (n: number) => (n === 1 ? '1 entry' : `${n} entries`);
@@ -48,7 +50,7 @@ function checkStatic(o: ProxyOptions, name: (key: keyof ProxyOptions) => string,
     throw new ConfigError(name('staticModelTypes'), undefined, `is required with ${name('staticBackendHealthChecks')} (each model type is checked with its own endpoint)`);
   if (backends === 0) return;
 
-  const aligned = (key: 'staticModels' | 'staticModelTypes' | 'staticModelLabels' | 'staticBackendKinds', allowOne: boolean) => {
+  const aligned = (key: 'staticModels' | 'staticModelTypes' | 'staticModelLabels' | 'staticBackendKinds' | 'staticBackendPriorityScheduling', allowOne: boolean) => {
     const n = o[key].length;
     if (n === 0 || n === backends || (allowOne && n === 1)) return;
     const expected = allowOne ? `1 or ${backends}` : `${backends}`;
@@ -58,4 +60,5 @@ function checkStatic(o: ProxyOptions, name: (key: keyof ProxyOptions) => string,
   aligned('staticModelTypes', false);
   aligned('staticModelLabels', false);
   aligned('staticBackendKinds', true);
+  aligned('staticBackendPriorityScheduling', true);
 }

@@ -11,23 +11,30 @@ export type ErrorType =
   | 'server_error'
   | 'not_implemented_error'
   | 'service_unavailable_error'
-  | 'timeout_error';
+  | 'timeout_error'
+  /** OpenAI's types for 429 `rate_limit_exceeded`: a request-count limit, or a token limit. */
+  | 'requests'
+  | 'tokens';
 
 export interface OpenAIErrorBody {
   error: { message: string; type: ErrorType; param: string | null; code: string };
 }
 
 export class ProxyError extends Error {
+  /** Response headers that go with the error (Retry-After, x-ratelimit-*). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly type: ErrorType = defaultType(status),
     readonly param: string | null = null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options);
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'ProxyError';
+    this.headers = options?.headers;
   }
 
   toBody(): OpenAIErrorBody {
@@ -61,6 +68,8 @@ export const errors = {
   notImplemented: (message: string) => new ProxyError(501, 'unsupported_by_backend', message, 'not_implemented_error'),
   badGateway: (message: string, cause?: unknown) =>
     new ProxyError(502, 'upstream_error', message, 'server_error', null, { cause }),
+  noRoom: (model: string) =>
+    new ProxyError(429, 'rate_limit_exceeded', `Every engine for model "${model}" is at its admission limit.`, 'requests', 'model', { headers: { 'retry-after': '1' } }),
   noEngine: (model: string) =>
     new ProxyError(503, 'no_available_engine', `No engine is available for model "${model}" right now.`, 'service_unavailable_error', 'model'),
   clientClosed: (cause?: unknown) =>
@@ -86,7 +95,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** Send the error if the response has not started; otherwise end it (the client sees a cut stream). */
 export function sendError(res: ServerResponse, err: unknown): ProxyError {
   const e = toProxyError(err);
-  if (!res.headersSent) sendJson(res, e.status, e.toBody());
+  if (!res.headersSent) sendJson(res, e.status, e.toBody(), e.headers);
   else if (!res.writableEnded) res.destroy(e);
   return e;
 }

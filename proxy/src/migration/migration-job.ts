@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EngineEntry } from '@vllm-router/common/routing-table';
 import type { RequestContext } from '../http/route.js';
 import type { RoutedRequest } from '../routing/routing-core.js';
+import type { AdmitFirst } from './request-migrator.js';
 import type { CompletionKind, Json } from './answer-state.js';
 import type { BreakReason } from './break-reason.js';
 import { requestBlocker, type RequestBlocker } from './continuation.js';
@@ -27,6 +28,8 @@ export class MigrationJob {
     readonly ctx: RequestContext,
     attempts: number,
     private readonly metrics: MigrationMetrics,
+    /** Admission control for the first send only (see AdmitFirst). */
+    private admission?: AdmitFirst,
   ) {
     this.attemptsLeft = attempts;
     this.blocker = requestBlocker(kind, body);
@@ -36,6 +39,13 @@ export class MigrationJob {
 
   get model(): string {
     return this.request.model;
+  }
+
+  /** The admission step, once: the first send goes through it, every later one straight to the core. */
+  takeAdmission(): AdmitFirst | undefined {
+    const admission = this.admission;
+    this.admission = undefined;
+    return admission;
   }
 
   get hasAttemptsLeft(): boolean {

@@ -14,6 +14,13 @@ import { isEventStream, isFirstByteTimeout, isJson, outcomeOfSendError } from '.
 /** How model-route relays an answer untouched (passed in, so this module does not import the handler). */
 export type PassthroughRelay = (exchange: UpstreamExchange, res: ServerResponse, ctx: RequestContext, signal: AbortSignal) => Promise<void>;
 
+/**
+ * Admission control around the request's first send: it waits for its turn, hands `send` the request
+ * with its engine gate set, and resolves with the engine's exchange. Later legs (retries,
+ * continuations) keep that gate and go straight to the routing core.
+ */
+export type AdmitFirst = (send: (request: RoutedRequest) => Promise<UpstreamExchange>) => Promise<UpstreamExchange>;
+
 export interface RequestMigratorOptions {
   core: RoutingCore;
   metrics: MigrationMetrics;
@@ -64,9 +71,9 @@ export class RequestMigrator {
     this.drains.setRoutable(new Set(table.engines.filter((e) => e.ready).map((e) => e.id)));
   }
 
-  async forward(request: RoutedRequest, res: ServerResponse, ctx: RequestContext, passthrough: PassthroughRelay): Promise<void> {
+  async forward(request: RoutedRequest, res: ServerResponse, ctx: RequestContext, passthrough: PassthroughRelay, admit?: AdmitFirst): Promise<void> {
     const kind = ENDPOINT_KINDS.get(request.path.split('?')[0]!) ?? 'chat';
-    const job = new MigrationJob(kind, request, request.json ?? {}, res, ctx, this.options.attempts, this.options.metrics);
+    const job = new MigrationJob(kind, request, request.json ?? {}, res, ctx, this.options.attempts, this.options.metrics, admit);
     const exchange = await this.openFirst(job);
     ctx.notes.engine = exchange.engine.url;
     if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
@@ -119,7 +126,10 @@ export class RequestMigrator {
         // Request statistics time this leg from when it was sent, not from the client's arrival.
         ...(leg === 'first' ? {} : { receivedAt: performance.now() }),
       };
-      const exchange = await this.options.core.send(routed);
+      const admit = leg === 'first' ? job.takeAdmission() : undefined;
+      const exchange = admit
+        ? await admit((admitted) => this.options.core.send({ ...routed, ...(admitted.gate ? { gate: admitted.gate } : {}) }))
+        : await this.options.core.send(routed);
       job.arrived(exchange.engine);
       return exchange;
     } finally {

@@ -6,8 +6,10 @@ import { UpstreamCall, type UpstreamBody } from '../forward/upstream-call.js';
 import { classifyUpstreamError, type UpstreamFailure } from '../forward/upstream-errors.js';
 import type { UpstreamPools } from '../forward/upstream-pools.js';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
+import { priorityBodies } from '../admission/priority-body.js';
 import { findCandidates } from './candidates.js';
 import type { Capability } from './endpoints.js';
+import type { EngineGate } from './engine-gate.js';
 import { ALWAYS_HEALTHY, type HealthView } from './health-view.js';
 import { LoadTracker } from './load-tracker.js';
 import type { EngineSignalView, PickRequest, PolicyContext, RoutingPolicy } from './policies/policy.js';
@@ -39,6 +41,14 @@ export interface RoutedRequest {
   tried?: Set<string>;
   /** Tracing of this request (OpenTelemetry, Sentry), when configured. */
   span?: RequestSpan;
+  /** Admission control: only engines with room are candidates, and each engine used holds a slot. */
+  gate?: EngineGate;
+  /**
+   * The request's admitted priority. Engines that schedule by priority get it in the body's
+   * `priority` field, the others get the body without one (see admission/priority-body.ts).
+   * Absent: the body goes as it is.
+   */
+  priority?: number;
 }
 
 /**
@@ -88,6 +98,12 @@ function outlierSignal(failure: UpstreamFailure): 'connect' | 'reset' | 'timeout
   if (failure.kind === 'first-byte-timeout' || (failure.kind === 'connect' && failure.timeout)) return 'timeout';
   if (failure.kind === 'connect' && failure.code !== 'ECONNRESET' && failure.code !== 'UND_ERR_SOCKET' && failure.code !== 'EPIPE') return 'connect';
   return 'reset';
+}
+
+/** The body one engine gets: the request's own, or with its `priority` field set or removed for that engine. */
+function bodyForEngine(request: RoutedRequest, engine: EngineEntry): Buffer {
+  if (request.priority === undefined || !request.json) return request.body;
+  return priorityBodies(request.json, request.body, request.priority)?.(engine) ?? request.body;
 }
 
 /** How an answer that broke off after its head counts for outlier detection (reasons: migration/break-reason.ts). */
@@ -233,12 +249,13 @@ export class RoutingCore {
         request.span.routed({ model: request.model, engine, logic: policy.name, ...(detail ? { detail } : {}) });
       }
       const callSpan = request.span?.engineCall(engine, request.method ?? 'POST', request.path);
-      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest);
+      const { trace, release } = this.track(engine, request.model, this.options.observer?.begin(engine.id, request.receivedAt, request.model) ?? NO_TRACE, policy, pickRequest, request.gate?.acquire(engine));
+      const body = bodyForEngine(request, engine);
       const call = new UpstreamCall(this.options.pools.get(snapshot.originOf(engine)), {
         method: request.method ?? 'POST',
         path: request.path,
-        headers: this.headersFor(engine, request, callSpan),
-        body: request.body,
+        headers: this.headersFor(engine, request, body.length, callSpan),
+        body,
       });
       // The client leaving cuts the call, before or after the engine's head.
       const onAbort = () => call.abort(errors.clientClosed());
@@ -306,14 +323,33 @@ export class RoutingCore {
       throw found.error;
     }
     const context = this.policyContext(snapshot);
+    // Admission control: only engines with room (all of them without limits).
+    const gate = request.gate;
+    const admitted = gate ? found.engines.filter((e) => gate.admits(e)) : found.engines;
     const select = request.select;
-    if (!select) return policy.pick(pickRequest, found.engines, context);
-    const accepted = found.engines.filter((e) => select.accepts(e));
+    if (!select) {
+      if (admitted.length === 0) {
+        if (failingOver) return undefined;
+        throw errors.noRoom(request.model);
+      }
+      return policy.pick(pickRequest, admitted, context);
+    }
+    const accepted = admitted.filter((e) => select.accepts(e));
     if (accepted.length === 0) {
       if (failingOver) return undefined;
-      throw select.none();
+      throw found.engines.some((e) => select.accepts(e)) ? errors.noRoom(request.model) : select.none();
     }
     return select.pick(pickRequest, accepted, context);
+  }
+
+  /**
+   * The engine the policy has affinity for among `candidates` (session owner, cached prefix), without
+   * routing anything; undefined when the policy has no affinity for this request.
+   */
+  preferredEngine(pickRequest: PickRequest, candidates: readonly EngineEntry[]): EngineEntry | undefined {
+    const current = this.current;
+    if (!current || candidates.length === 0) return undefined;
+    return current.policy.preferredEngine?.(pickRequest, candidates, this.policyContext(current.snapshot));
   }
 
   /** What policies see: the snapshot, in-flight counts here, and the engines' scraped signals. */
@@ -330,8 +366,15 @@ export class RoutingCore {
     return this.options.metrics;
   }
 
-  /** Counts the request in flight on the engine; the returned release ends it, its trace and the policy's view of it. */
-  private track(engine: EngineEntry, model: string, inner: RequestTraceSink, policy: RoutingPolicy, pickRequest: PickRequest): { trace: RequestTraceSink; release: () => void } {
+  /** Counts the request in flight on the engine; the returned release ends it, its trace, the policy's view of it and its admission slot. */
+  private track(
+    engine: EngineEntry,
+    model: string,
+    inner: RequestTraceSink,
+    policy: RoutingPolicy,
+    pickRequest: PickRequest,
+    releaseSlot?: () => void,
+  ): { trace: RequestTraceSink; release: () => void } {
     const end = this.load.begin(engine.id);
     const gauge = this.options.metrics.running(engine.url);
     gauge.inc();
@@ -345,6 +388,7 @@ export class RoutingCore {
       gauge.dec();
       inner.end();
       policy.onRequestEnd?.(pickRequest, engine, { ok: !failed });
+      releaseSlot?.();
     };
     const trace: RequestTraceSink = {
       responded: (status, contentType) => {
@@ -379,8 +423,8 @@ export class RoutingCore {
     }
   }
 
-  private headersFor(engine: EngineEntry, request: RoutedRequest, callSpan: EngineCallSpan | undefined): Record<string, string> {
-    const headers = upstreamRequestHeaders(request.headers, request.requestId, request.body.length, this.options.backendApiKey);
+  private headersFor(engine: EngineEntry, request: RoutedRequest, bodyLength: number, callSpan: EngineCallSpan | undefined): Record<string, string> {
+    const headers = upstreamRequestHeaders(request.headers, request.requestId, bodyLength, this.options.backendApiKey);
     // Our span's context replaces the client's traceparent: the engine's spans nest under this call.
     if (callSpan) Object.assign(headers, callSpan.headers);
     const own = this.options.engineHeaders?.(engine);

@@ -3,10 +3,10 @@ import type { Totals } from './time-buckets.js';
 
 const NL_DATA = Buffer.from('\ndata:');
 const DATA = Buffer.from('data:');
-const PROMPT_KEY = Buffer.from('"prompt_tokens":');
-const COMPLETION_KEY = Buffer.from('"completion_tokens":');
+export const PROMPT_KEY = Buffer.from('"prompt_tokens":');
+export const COMPLETION_KEY = Buffer.from('"completion_tokens":');
 /** Bytes of the previous chunk kept to find a usage key split across two chunks. */
-const TAIL = 40;
+export const TAIL = 40;
 const NEWLINE = 10;
 const OPEN_BRACKET = 91;
 
@@ -136,7 +136,7 @@ export class RequestTrace {
 }
 
 /** The integer after the last `key` in buf, or -1 (also when the key is followed by null). */
-function readCount(buf: Buffer, key: Buffer): number {
+export function readCount(buf: Buffer, key: Buffer): number {
   const at = buf.lastIndexOf(key);
   if (at === -1) return -1;
   let i = at + key.length;

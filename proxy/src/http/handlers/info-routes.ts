@@ -23,6 +23,8 @@ export interface InfoRouteDeps {
   availability?: Pick<EngineAvailability, 'isRoutable'>;
   /** Engines put to sleep through the router. */
   sleep?: { isSleeping(engineId: string): boolean };
+  /** More fields for one engine in GET /engines (admission control's view of it). */
+  engineExtras?: (engine: EngineEntry) => Record<string, unknown>;
 }
 
 /** GET /v1/models: every served model once with its engines' card, then each alias (see listModels). */
@@ -58,6 +60,7 @@ function listEngines(deps: InfoRouteDeps) {
       ...(report
         ? { health: report.health, ...(report.outlier ? { outlier: report.outlier } : {}), stats: { requests: report.requests, engine: report.engine } }
         : {}),
+      ...deps.engineExtras?.(e),
     };
   });
 }

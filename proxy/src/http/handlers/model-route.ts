@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AdmissionController } from '../../admission/index.js';
 import type { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { clientResponseHeaders } from '../../forward/headers.js';
 import { requiredCapabilities, type ModelEndpoint } from '../../routing/endpoints.js';
@@ -14,6 +15,7 @@ import { AnswerCollector, runHook, sendHookResponse, type HookResponse, type Req
 
 export interface ModelRouteDeps {
   core: RoutingCore;
+  admission: AdmissionController;
   metrics: ProxyMetrics;
   maxBodyBytes: number;
   /** Request migration for chat and completions (proxy/src/migration); absent or covering nothing when off. */
@@ -185,6 +187,8 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       span?.end(res.writableFinished ? res.statusCode : 499, ctx.notes.failure);
     });
     const pinned = ctx.search ? (ctx.url.searchParams.get('id') ?? undefined) : undefined;
+    const identity = deps.admission.identify(req.headers, json, body.length);
+    const needs = requiredCapabilities(endpoint, json);
     const routed: RoutedRequest = {
       requestId: ctx.id,
       // The engine sees the endpoint's own path: any --root-path prefix is the router's, not the engine's.
@@ -193,19 +197,34 @@ export function modelRoute(endpoint: ModelEndpoint, deps: ModelRouteDeps): Route
       headers: req.headers,
       body,
       json,
-      needs: requiredCapabilities(endpoint, json),
+      needs,
       ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}),
       signal: controller.signal,
       receivedAt: ctx.startedAt,
       ...(span ? { span } : {}),
+      ...(json ? { priority: identity.priority } : {}),
+    };
+    // Admission control decides when the request may go to an engine (and which have room); the
+    // gate it hands over stays on the request, so a migrated request takes a slot where it moves.
+    const admitted = async (send: (request: RoutedRequest) => Promise<UpstreamExchange>): Promise<UpstreamExchange> => {
+      const pick = { model, path: routed.path, headers: req.headers, body: json };
+      const { exchange, headers } = await deps.admission.send(
+        { model, needs, ...(pinned !== undefined ? { pinnedEngineId: pinned } : {}), pick, trafficClass: 'interactive', ...identity, signal: controller.signal },
+        (gate) => {
+          if (gate) routed.gate = gate;
+          return send(routed);
+        },
+      );
+      for (const name in headers) res.setHeader(name, headers[name]!);
+      return exchange;
     };
     // postRequest sees the bytes the client got, whichever path wrote them (the relay or migration).
     const collector = deps.hooks?.postRequest ? collectResponse(res) : undefined;
     const streamRequested = json?.stream === true;
     if (deps.migration?.covers(endpoint, routed)) {
-      await deps.migration.forward(routed, res, ctx, (exchange, out, c, signal) => relay(exchange, out, c, signal, streamRequested));
+      await deps.migration.forward(routed, res, ctx, (exchange, out, c, signal) => relay(exchange, out, c, signal, streamRequested), admitted);
     } else {
-      const exchange = await sendRouted(deps, endpoint, routed);
+      const exchange = await admitted((r) => sendRouted(deps, endpoint, r));
       ctx.notes.engine = exchange.engine.url;
       if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
       ctx.notes.retries = exchange.retries;

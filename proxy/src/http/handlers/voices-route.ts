@@ -20,7 +20,7 @@ function requestedModel(query: URLSearchParams | undefined, body: Buffer): unkno
 }
 
 /** GET /v1/audio/voices: routed by model like the other audio endpoints, forwarded as a GET. */
-export function voicesRoute(deps: ModelRouteDeps): Route {
+export function voicesRoute(deps: Pick<ModelRouteDeps, 'core' | 'metrics' | 'maxBodyBytes'>): Route {
   return {
     method: 'GET',
     path: VOICES,

@@ -43,5 +43,15 @@ describe('consistent hash ring', () => {
 
   it('answers undefined when empty', () => {
     expect(new HashRing([]).lookup('x')).toBeUndefined();
+    expect(new HashRing([]).lookupAmong('x', () => true)).toBeUndefined();
+  });
+
+  it('looks a key up among some members exactly as a ring of only those members would', () => {
+    const full = new HashRing(['a', 'b', 'c', 'd']);
+    for (const allowed of [['a', 'c'], ['b'], ['a', 'b', 'd'], ['a', 'b', 'c', 'd']]) {
+      const subset = assignment(new HashRing(allowed));
+      for (const key of keys.slice(0, 2000)) expect(full.lookupAmong(key, (m) => allowed.includes(m))).toBe(subset.get(key));
+    }
+    expect(full.lookupAmong('x', () => false)).toBeUndefined();
   });
 });

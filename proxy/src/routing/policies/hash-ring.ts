@@ -48,7 +48,25 @@ export class HashRing {
   /** The member that owns the key, or undefined for an empty ring. */
   lookup(key: string): string | undefined {
     if (this.points.length === 0) return undefined;
-    const h = mix32(fnv1a32(key));
+    return this.owners[this.firstPointAtOrAfter(mix32(fnv1a32(key)))];
+  }
+
+  /**
+   * The owner among the members `allowed` accepts: the first allowed point at or after the key's
+   * hash. That is exactly the owner a ring of only the allowed members would give, so callers keep
+   * one ring per member set instead of building one per subset.
+   */
+  lookupAmong(key: string, allowed: (member: string) => boolean): string | undefined {
+    const n = this.points.length;
+    const start = n === 0 ? 0 : this.firstPointAtOrAfter(mix32(fnv1a32(key)));
+    for (let i = 0; i < n; i++) {
+      const owner = this.owners[(start + i) % n]!;
+      if (allowed(owner)) return owner;
+    }
+    return undefined;
+  }
+
+  private firstPointAtOrAfter(h: number): number {
     let lo = 0;
     let hi = this.points.length;
     while (lo < hi) {
@@ -56,6 +74,6 @@ export class HashRing {
       if (this.points[mid]! < h) lo = mid + 1;
       else hi = mid;
     }
-    return this.owners[lo === this.points.length ? 0 : lo];
+    return lo === this.points.length ? 0 : lo;
   }
 }

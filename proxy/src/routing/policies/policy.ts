@@ -50,6 +50,12 @@ export interface RequestOutcome {
 export interface RoutingPolicy {
   readonly name: RoutingLogic;
   pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry;
+  /**
+   * The engine this request has affinity for among `candidates` (never empty), without side effects:
+   * admission control lets such a request wait a bounded time for it before it spills elsewhere.
+   * Policies without affinity leave it out.
+   */
+  preferredEngine?(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry | undefined;
   /** Called once when a request sent to the engine `pick` chose has ended. */
   onRequestEnd?(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void;
   /** A new routing table is in force with these engines; forget state about the others. */

@@ -126,4 +126,16 @@ describe('prefixaware policy', () => {
     policy.retainEngines(new Set());
     expect(policy.index.distinctBlocks).toBe(0);
   });
+
+  it('names the engine holding the prompt\'s prefix as preferred, records nothing, and names none without a match', () => {
+    const { pick, policy, busy, load } = setup();
+    const context = { snapshot: new RoutingSnapshot(finalizeTable({ source: 'static', routingLogic: 'prefixaware', engines, aliases: {}, modelTypes: {} })), load };
+    expect(policy.preferredEngine(chat(7, 'q'), engines, context)).toBeUndefined();
+    const home = pick(chat(7, 'q'));
+    const blocks = policy.index.distinctBlocks;
+    busy(home, 20); // load never overrides the preference: admission waits for the engine instead
+    expect(policy.preferredEngine(chat(7, 'another question'), engines, context)?.id).toBe(home);
+    expect(policy.index.distinctBlocks).toBe(blocks);
+    expect(policy.preferredEngine(chat(7, 'q'), engines.filter((e) => e.id !== home), context)).toBeUndefined();
+  });
 });

@@ -53,6 +53,23 @@ export class PrefixAwarePolicy implements RoutingPolicy {
     return choice;
   }
 
+  /**
+   * The engine holding the longest cached prefix of this prompt, when the match is long enough for
+   * affinity (minMatchRatio, minMatchChars); ties go to the least loaded. Load does not override it
+   * here: admission waits a bounded time for this engine instead. Reads the index, records nothing.
+   */
+  preferredEngine(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry | undefined {
+    const params = context.snapshot.memo('prefix-params', () => ({ ...DEFAULT_PREFIX_PARAMS, ...context.snapshot.table.prefix }));
+    const text = promptTextOf(request, params.blockChars * params.maxBlocks);
+    const hashes = text === undefined ? [] : blockHashes(request.model, text, params.blockChars, params.maxBlocks);
+    if (hashes.length === 0) return undefined;
+    const matched = this.index.matchLengths(hashes, candidates.map((e) => e.id));
+    const best = Math.max(...matched);
+    if (best === 0 || best / hashes.length < params.minMatchRatio || best * params.blockChars < params.minMatchChars) return undefined;
+    const holders = candidates.filter((_, i) => matched[i] === best);
+    return leastLoadedOf(holders, holders.map((e) => engineLoad(e, context)));
+  }
+
   onRequestEnd(request: PickRequest, engine: EngineEntry, outcome: RequestOutcome): void {
     const hashes = this.recorded.get(request);
     if (hashes && !outcome.ok) this.index.forget(engine.id, hashes);

@@ -23,12 +23,26 @@ export class SessionPolicy implements RoutingPolicy {
   readonly name = 'session' as const;
 
   pick(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry {
+    return this.owner(request, candidates, context) ?? leastInFlight(candidates, context.load);
+  }
+
+  /** The session's owner among the candidates; none for a request without a session id. */
+  preferredEngine(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry | undefined {
+    return this.owner(request, candidates, context);
+  }
+
+  /**
+   * One ring per model over every engine that serves it, looked up among the candidates: the same
+   * owner a ring of the candidates alone gives, without a ring per candidate subset (health and
+   * admission limits change the subset all the time, and each ring would live as long as the table).
+   */
+  private owner(request: PickRequest, candidates: readonly EngineEntry[], context: PolicyContext): EngineEntry | undefined {
     const key = context.snapshot.table.sessionKey;
     const sessionId = key ? sessionIdOf(request, key) : undefined;
-    if (sessionId === undefined) return leastInFlight(candidates, context.load);
-    const ids = candidates.map((c) => c.id);
-    const ring = context.snapshot.memo(`ring:${ids.join('\n')}`, () => new HashRing(ids));
-    const owner = ring.lookup(sessionId);
-    return candidates.find((c) => c.id === owner) ?? candidates[0]!;
+    if (sessionId === undefined) return undefined;
+    const ring = context.snapshot.memo(`ring:${request.model}`, () => new HashRing(context.snapshot.enginesServing(request.model).map((e) => e.id)));
+    const byId = new Map(candidates.map((c) => [c.id, c]));
+    const owner = ring.lookupAmong(sessionId, (id) => byId.has(id));
+    return (owner === undefined ? undefined : byId.get(owner)) ?? candidates[0];
   }
 }
