@@ -4,6 +4,7 @@ import { StaticHealthChecker } from '../health/health-checker.js';
 import { infoRoutes } from '../http/handlers/info-routes.js';
 import { modelRoute } from '../http/handlers/model-route.js';
 import type { Route } from '../http/route.js';
+import type { ClientLimits } from '../http/client-guard.js';
 import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
@@ -32,6 +33,11 @@ export type RouterAppSettings = Pick<
       | 'staticBackendHealthChecks'
       | 'staticBackendHealthCheckInterval'
       | 'staticBackendHealthCheckTimeoutSeconds'
+      | 'requestHeaderTimeoutMs'
+      | 'requestBodyTimeoutMs'
+      | 'maxHeaderBytes'
+      | 'maxHeaderCount'
+      | 'maxConnectionsPerClient'
     >
   >;
 
@@ -108,6 +114,7 @@ export class RouterApp {
       logger: deps.logger,
       metrics: this.metrics,
       ...(settings.logFormat ? { logFormat: settings.logFormat } : {}),
+      clientLimits: clientLimitsOf(settings),
     });
   }
 
@@ -214,4 +221,15 @@ export class RouterApp {
       aliases: Object.entries(table.aliases).map(([a, m]) => `${a}->${m}`).join(',') || 'none',
     });
   }
+}
+
+/** The client limits the settings give; the rest keep their defaults. */
+function clientLimitsOf(s: RouterAppSettings): Partial<ClientLimits> {
+  const limits: Partial<ClientLimits> = {};
+  if (s.requestHeaderTimeoutMs !== undefined) limits.headerTimeoutMs = s.requestHeaderTimeoutMs;
+  if (s.requestBodyTimeoutMs !== undefined) limits.bodyTimeoutMs = s.requestBodyTimeoutMs;
+  if (s.maxHeaderBytes !== undefined) limits.maxHeaderBytes = s.maxHeaderBytes;
+  if (s.maxHeaderCount !== undefined) limits.maxHeaderCount = s.maxHeaderCount;
+  if (s.maxConnectionsPerClient !== undefined) limits.maxConnectionsPerClient = s.maxConnectionsPerClient;
+  return limits;
 }

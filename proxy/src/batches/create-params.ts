@@ -1,3 +1,4 @@
+import { dictionary } from '@vllm-router/common';
 import { errors } from '../http/errors.js';
 import { BATCH_ENDPOINTS } from './model.js';
 
@@ -22,7 +23,7 @@ export function parseCreateParams(body: unknown, windows: Readonly<Record<string
   if (typeof completion_window !== 'string') {
     throw errors.badRequest('Missing required parameter: "completion_window".', 'completion_window', 'missing_required_parameter');
   }
-  if (!(completion_window in windows)) {
+  if (!Object.hasOwn(windows, completion_window)) {
     throw errors.badRequest(
       `Unsupported completion_window "${completion_window}"; expected one of ${Object.keys(windows).join(', ')}.`,
       'completion_window',
@@ -39,7 +40,7 @@ function parseMetadata(value: unknown): Record<string, string> | null {
   if (typeof value !== 'object' || Array.isArray(value)) throw bad('it must be an object of string values.');
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > 16) throw bad('at most 16 keys are allowed.');
-  const out: Record<string, string> = {};
+  const out = dictionary<string>();
   for (const [key, v] of entries) {
     if (key.length > 64) throw bad(`key "${key.slice(0, 20)}..." is longer than 64 characters.`);
     if (typeof v !== 'string') throw bad(`the value of "${key}" must be a string.`);

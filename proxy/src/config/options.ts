@@ -71,6 +71,12 @@ export interface ProxyOptions {
   /** Reference: --max-instance-failover-reroute-attempts. Extra engines tried after a connect failure. */
   maxInstanceFailoverRerouteAttempts: number;
   drainTimeoutSeconds: number;
+  /** Client limits (see proxy/src/http/client-guard.ts). */
+  requestHeaderTimeoutMs: number;
+  requestBodyTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  maxConnectionsPerClient: number;
 
   enableBatchApi: boolean;
   fileStorageClass: 'local_file';

@@ -55,7 +55,11 @@ export function registerStatsMetrics(registry: Registry, reports: () => EngineRe
       registers: [registry],
       collect() {
         this.reset();
-        for (const r of reports()) this.inc({ server: r.url }, value(r));
+        for (const r of reports()) {
+          // A counter refuses non-finite or negative values by throwing, which would fail every scrape.
+          const v = value(r);
+          if (Number.isFinite(v) && v >= 0) this.inc({ server: r.url }, v);
+        }
       },
     });
   }

@@ -30,7 +30,7 @@ function listModels(deps: InfoRouteDeps) {
     root: id,
     parent: null,
   }));
-  const aliases = Object.entries(snapshot.table.aliases)
+  const aliases = snapshot.aliasEntries()
     .filter(([, target]) => snapshot.enginesServing(target).length > 0)
     .map(([alias, target]) => ({ id: alias, object: 'model', created, owned_by: 'vllm-router', root: target, parent: target }));
   return { object: 'list', data: [...models, ...aliases] };
