@@ -149,13 +149,16 @@ export class ClientGuard {
 
   /** Framing errors, header overflow and the header deadline, answered where the socket still allows it. */
   private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+    const res = this.current.get(socket);
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+      // The client left mid-request (a FIN inside the headers or body). A request being served
+      // counts itself when its handler sees the close; one still in its headers is counted here.
+      if (!res) this.count('client_aborted');
       socket.destroy();
       return;
     }
     const e = clientErrorOf(err);
     this.count(e.code === 'request_timeout' ? 'header_timeout' : e.status === 431 ? 'headers_too_large' : 'malformed_request');
-    const res = this.current.get(socket);
     if (res && !res.writableEnded) {
       // A request on this socket is being served: never write raw bytes into its answer.
       if (res.headersSent) socket.destroy();
