@@ -53,6 +53,14 @@ describe('client limits: deadlines, header limits, connections per client', () =
     expect(await faults('header_timeout')).toBe(before + 1);
   });
 
+  it('answers 408 on a connection that never sends a byte, counted as a header timeout', async () => {
+    const before = await faults('header_timeout');
+    const { bytes, closedByServer } = await rawExchange(HOST, port, '', { timeoutMs: 5000 });
+    expect(closedByServer).toBe(true);
+    expect(parseResponses(bytes).responses[0]?.status).toBe(408);
+    expect(await faults('header_timeout')).toBe(before + 1);
+  });
+
   it('cuts a client whose body trickles in too slowly: 408, counted, the connection closed', async () => {
     const before = await faults('body_timeout');
     const head = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';

@@ -5,7 +5,7 @@ import { ProxyError, errors, type OpenAIErrorBody } from './errors.js';
 
 /** Limits on what one client may hold of the server: time, header size and count, connections. */
 export interface ClientLimits {
-  /** Milliseconds from a connection's (or a keep-alive request's) first byte to the end of its headers. */
+  /** Milliseconds from a new connection (or a keep-alive request's first byte) to the end of its headers. */
   headerTimeoutMs: number;
   /** Milliseconds from the end of the headers to the last byte of the body. */
   bodyTimeoutMs: number;

@@ -208,7 +208,7 @@ export class HttpServer {
       if (e.status === 499) {
         if (!req.complete) this.guard.count('client_aborted');
         this.options.logger.debug('client closed the request', { id: ctx.id, path: ctx.path, cause: String(e.cause ?? '') });
-      } else if (e.status >= 500 && e.status !== 503 && e.status !== 504)
+      } else if (e.status >= 500 && e.status !== 501 && e.status !== 503 && e.status !== 504)
         this.options.logger.error('request failed', { id: ctx.id, code: e.code, error: e.message, cause: String(e.cause ?? '') });
       if (!req.complete && !req.destroyed) req.resume();
     }
