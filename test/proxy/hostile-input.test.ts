@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
@@ -184,6 +185,36 @@ describe('hostile input: the six defects stay fixed', () => {
       expect(file.filename).toBe('a\u0001b\u007f.txt');
       expect(content.status).toBe(200);
       expect(content.headers.get('content-disposition')).toBe(`attachment; filename="a_b_.txt"; filename*=UTF-8''a%01b%7F.txt`);
+    });
+  });
+
+  describe('found by the framing fuzzer', () => {
+    it('a CONNECT whose client resets while the 405 is written does not end the process', async () => {
+      for (let i = 0; i < 50; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect({ host, port }, () => socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', () => {
+            socket.resetAndDestroy();
+            resolve();
+          }));
+          socket.on('error', () => resolve());
+        });
+      }
+      await stillServing();
+    });
+
+    it('CONNECT is answered 405 in the OpenAI shape', async () => {
+      const { bytes } = await rawExchange(host, port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+      const [response] = parseResponses(bytes).responses;
+      expect(response?.status).toBe(405);
+      expect(isOpenAIErrorBody(response!.body)).toBe(true);
+    });
+
+    it('an HTTP/1.1 request without Host gets one answer, a 400 in the OpenAI shape, even with a broken body after it', async () => {
+      const { bytes } = await rawExchange(host, port, 'DELETE /engines HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n0\r\n\r\n', { endAfterWrite: true });
+      const { responses, problem } = parseResponses(bytes);
+      expect(problem).toBeUndefined();
+      expect(responses.map((r) => r.status)).toEqual([400]);
+      expect(JSON.parse(responses[0]!.body.toString())).toEqual(openAIError('missing_host'));
     });
   });
 

@@ -46,6 +46,8 @@ export function serverOptionsFor(limits: ClientLimits) {
     maxHeaderSize: limits.maxHeaderBytes,
     // node drops headers past this count silently; keep one more so too many can be refused.
     maxHeadersCount: limits.maxHeaderCount + 1,
+    // node answers a Host-less HTTP/1.1 request with a bare 400 of its own; begin() does it in our shape.
+    requireHostHeader: false,
   };
 }
 
@@ -56,7 +58,7 @@ export function serverOptionsFor(limits: ClientLimits) {
  */
 export class ClientGuard {
   private readonly perAddress = new Map<string, number>();
-  /** The response of the request a socket is serving now, so a framing error doesn't write over it. */
+  /** The last response on each socket (being served, or done), so a framing error never writes over or after it. */
   private readonly current = new WeakMap<Socket, ServerResponse>();
   readonly faults: Counter<'kind'>;
 
@@ -94,9 +96,8 @@ export class ClientGuard {
   begin(req: IncomingMessage, res: ServerResponse): ProxyError | undefined {
     const socket = req.socket;
     this.current.set(socket, res);
-    res.once('close', () => {
-      if (this.current.get(socket) === res) this.current.delete(socket);
-    });
+    if (req.httpVersion === '1.1' && req.headers.host === undefined)
+      return errors.badRequest('HTTP/1.1 requests must carry a Host header.', null, 'missing_host');
     if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
       this.count('too_many_headers');
       return new ProxyError(431, 'too_many_headers', `A request may carry at most ${this.limits.maxHeaderCount} header fields.`, 'invalid_request_error');
@@ -159,6 +160,11 @@ export class ClientGuard {
     }
     const e = clientErrorOf(err);
     this.count(e.code === 'request_timeout' ? 'header_timeout' : e.status === 431 ? 'headers_too_large' : 'malformed_request');
+    // The last answer on this socket said the connection ends (or was cut): nothing may follow it.
+    if (res && (res.destroyed || (res.writableEnded && !keepsAlive(res)))) {
+      socket.destroy();
+      return;
+    }
     if (res && !res.writableEnded) {
       // A request on this socket is being served: never write raw bytes into its answer.
       if (res.headersSent) socket.destroy();
@@ -175,6 +181,11 @@ export class ClientGuard {
   }
 }
 
+/** Whether the connection stays open after this answer (a `connection: close` header ends it too). */
+function keepsAlive(res: ServerResponse): boolean {
+  return res.shouldKeepAlive && !/\bclose\b/i.test(String(res.getHeader('connection') ?? ''));
+}
+
 function clientErrorOf(err: NodeJS.ErrnoException): ProxyError {
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return errors.requestTimeout('The request headers did not arrive in time.');
   if (err.code === 'HPE_HEADER_OVERFLOW')
@@ -184,6 +195,9 @@ function clientErrorOf(err: NodeJS.ErrnoException): ProxyError {
 
 /** A whole HTTP/1.1 answer written straight to a socket that has no response object, then closed. */
 function writeRaw(socket: Socket, e: ProxyError): void {
+  // A socket handed over by node (CONNECT) has no error listener left; a peer that resets while
+  // this is written would otherwise raise an unhandled 'error' and end the process.
+  if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
   const body = JSON.stringify(e.toBody() satisfies OpenAIErrorBody);
   const reason = REASONS.get(e.status) ?? 'Error';
   socket.end(
