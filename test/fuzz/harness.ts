@@ -28,6 +28,11 @@ export function fuzzParams(runs: number, budgetMs: number) {
   };
 }
 
+/** Jest's timeout for a property run with this budget: the budget (scaled) plus time to start and check. */
+export function fuzzTimeout(budgetMs: number): number {
+  return Math.round(budgetMs * FUZZ_SCALE) + 30_000;
+}
+
 export const ALIAS = 'fuzz-alias';
 export const MODELS = ['fuzz-a', 'fuzz-b'] as const;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { connect } from 'node:net';
 import { rawExchange } from '../helpers/raw-http.js';
-import { checkRawAnswer, expectAlive, expectMetricsValid, expectWritesContained, fuzzParams, MODELS, startFuzzTarget, type FuzzTarget } from './harness.js';
+import { checkRawAnswer, expectAlive, expectMetricsValid, expectWritesContained, fuzzParams, fuzzTimeout, MODELS, startFuzzTarget, type FuzzTarget } from './harness.js';
 
 /**
  * Raw-socket fuzzing of HTTP/1.x framing: request lines (methods, origin-, absolute-, authority- and
@@ -124,9 +124,9 @@ describe('fuzz: HTTP/1.x framing over raw sockets', () => {
         if (!closedByServer) throw new Error(`${what}: the router neither answered nor closed within 6 s`);
         checkRawAnswer(answer, requests, what);
       }),
-      fuzzParams(500, 25_000),
+      fuzzParams(2000, 25_000),
     );
-  });
+  }, fuzzTimeout(25_000));
 
   it('survives connections cut right after writing, without reading the answer', async () => {
     await fc.assert(
@@ -147,7 +147,7 @@ describe('fuzz: HTTP/1.x framing over raw sockets', () => {
     );
     // Every cut connection is gone and the router serves as before.
     expect((await fetch(`${target.url}/health`)).status).toBe(200);
-  });
+  }, fuzzTimeout(5_000));
 
   it('afterwards: /metrics is valid, nothing written outside storage, nothing logged at ERROR', async () => {
     expectAlive(target);

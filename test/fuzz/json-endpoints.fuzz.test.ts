@@ -11,6 +11,7 @@ import {
   expectMetricsValid,
   expectWritesContained,
   fuzzParams,
+  fuzzTimeout,
   heapUsed,
   startFuzzTarget,
   type FuzzTarget,
@@ -74,9 +75,9 @@ describe('fuzz: JSON bodies, headers and queries on every routed endpoint', () =
   it.each(MODEL_ENDPOINTS.filter((e) => e.body === 'json').map((e) => e.path))('POST %s', async (path) => {
     await fc.assert(
       fc.asyncProperty(bodyText, requestHeaders, queryString, async (body, headers, query) => check('POST', path + query, headers, body)),
-      fuzzParams(120, 2_500),
+      fuzzParams(200, 2_500),
     );
-  });
+  }, fuzzTimeout(2_500));
 
   it('POST /v1/batches', async () => {
     const batchBody = fc.oneof(
@@ -91,7 +92,7 @@ describe('fuzz: JSON bodies, headers and queries on every routed endpoint', () =
         .map((b) => JSON.stringify(b)),
     );
     await fc.assert(fc.asyncProperty(batchBody, requestHeaders, async (body, headers) => check('POST', '/v1/batches', headers, body)), fuzzParams(150, 4_000));
-  });
+  }, fuzzTimeout(4_000));
 
   it('GET, DELETE and POST on the id routes of files and batches, with hostile ids and queries', async () => {
     const call = fc.tuple(
@@ -107,7 +108,7 @@ describe('fuzz: JSON bodies, headers and queries on every routed endpoint', () =
       }),
       fuzzParams(250, 5_000),
     );
-  });
+  }, fuzzTimeout(5_000));
 
   it('GET on the info routes and unknown paths, any method', async () => {
     const call = fc.tuple(
@@ -129,7 +130,7 @@ describe('fuzz: JSON bodies, headers and queries on every routed endpoint', () =
       }),
       fuzzParams(200, 4_000),
     );
-  });
+  }, fuzzTimeout(4_000));
 
   it('afterwards: /metrics is valid, nothing was written outside storage, nothing logged at ERROR, memory is back near its baseline', async () => {
     expectAlive(target);
