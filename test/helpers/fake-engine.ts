@@ -51,13 +51,16 @@ export async function startFakeEngine(host: string, behave: EngineBehaviour): Pr
   };
 }
 
-/** A complete HTTP/1.1 JSON answer as bytes. */
+/**
+ * A complete HTTP/1.1 JSON answer as bytes. Answers say `connection: close`: the fake engine serves
+ * one request per connection, so each request meets the behaviour set when it was sent.
+ */
 export function jsonAnswer(status: number, body: string): string {
-  return `HTTP/1.1 ${status} OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return `HTTP/1.1 ${status} OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /** The head of a streamed (SSE, chunked) answer. */
-export const SSE_HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n';
+export const SSE_HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n';
 
 /** One SSE event as an HTTP chunk. */
 export function sseChunk(data: string): string {
