@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
+import type { Socket } from 'node:net';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
 import { jsonAnswer, sleep, SSE_HEAD, sseChunk, startFakeEngine, type FakeEngine } from '../helpers/fake-engine.js';
 import { eventually, openAIError, postJson } from '../helpers/http.js';
@@ -11,7 +12,7 @@ const COMPLETION = '{"id":"c1","object":"chat.completion","created":1,"model":"m
 const delta = (text: string) => JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
 
 /** A normal answer: JSON, or an SSE stream of three events and [DONE] when the request asks to stream. */
-function healthy(socket: import('node:net').Socket, head: string): void {
+function healthy(socket: Socket, head: string): void {
   if (!head.startsWith('POST')) return void socket.end(jsonAnswer(404, '{"error":{"message":"no","type":"x","param":null,"code":"x"}}'));
   socket.write(jsonAnswer(200, COMPLETION));
 }

@@ -118,11 +118,7 @@ export class ClientGuard {
       }
       // Answer now, like node's own request timeout: the handler is still waiting for a body that
       // may never come. The socket closes once the answer is out, which ends that wait.
-      res.setHeader('connection', 'close');
-      res.once('finish', () => req.socket.destroy());
-      const body = JSON.stringify(err.toBody());
-      res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      answerAndClose(res, err);
     }, this.limits.bodyTimeoutMs);
     const clear = () => clearTimeout(timer);
     req.once('end', clear);
@@ -168,17 +164,21 @@ export class ClientGuard {
     if (res && !res.writableEnded) {
       // A request on this socket is being served: never write raw bytes into its answer.
       if (res.headersSent) socket.destroy();
-      else {
-        res.setHeader('connection', 'close');
-        res.once('finish', () => socket.destroy());
-        const body = JSON.stringify(e.toBody());
-        res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      }
+      else answerAndClose(res, e);
       return;
     }
     writeRaw(socket, e);
   }
+}
+
+/** Answer through the request's own response (never raw bytes beside it), then close the connection. */
+function answerAndClose(res: ServerResponse, e: ProxyError): void {
+  const socket = res.socket; // node detaches it from the response on finish
+  res.setHeader('connection', 'close');
+  res.once('finish', () => socket?.destroy());
+  const body = JSON.stringify(e.toBody());
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** Whether the connection stays open after this answer (a `connection: close` header ends it too). */
