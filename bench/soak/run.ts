@@ -18,9 +18,15 @@ interface Sample {
   unexpected: number;
   dropped: number;
   rssMiB: number;
+  /** Lowest heap used among the interval's samples: the live set after a collection, what a leak raises. */
   heapUsedMiB: number;
+  /** Highest, for the garbage between collections. */
+  heapPeakMiB: number;
   p99ChatMs: number;
 }
+
+/** Memory is read this often within an interval; the floor of those reads is the figure that counts. */
+const MEMORY_PROBE_MS = 5_000;
 
 async function routerMemory(url: string): Promise<{ rss: number; heapUsed: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -61,8 +67,8 @@ async function soak(config: SoakConfig, children: Children): Promise<boolean> {
       '--log-level', 'info', // the "listening on" line is info; access lines go to a pipe nobody keeps
     ]);
     console.log(`soak: ${config.minutes} min at ${config.rate} req/s against ${url}; mix ${MIX.map(([k, s]) => `${k} ${s * 100}%`).join(', ')}`);
-    console.log('| minute | requests | unexpected | dropped | RSS MiB | heap used MiB | chat p99 ms |');
-    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| minute | requests | unexpected | dropped | RSS MiB | heap used MiB (floor) | heap used MiB (peak) | chat p99 ms |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 
     const pick = kindPicker(config.seed);
     const samples: Sample[] = [];
@@ -74,6 +80,9 @@ async function soak(config: SoakConfig, children: Children): Promise<boolean> {
     let intervalUnexpected = 0;
     let intervalDropped = 0;
     let chatTimes: number[] = [];
+    let heapFloor = Infinity;
+    let heapPeak = 0;
+    let nextProbe = performance.now() + MEMORY_PROBE_MS;
     const pending = new Set<Promise<void>>();
     const record = (o: Outcome) => {
       intervalRequests++;
@@ -106,24 +115,35 @@ async function soak(config: SoakConfig, children: Children): Promise<boolean> {
         });
         pending.add(p);
       }
+      if (now >= nextProbe || now >= nextSample) {
+        nextProbe = now + MEMORY_PROBE_MS;
+        const probe = await routerMemory(url);
+        heapFloor = Math.min(heapFloor, probe.heapUsed);
+        heapPeak = Math.max(heapPeak, probe.heapUsed);
+      }
       if (now >= nextSample) {
         nextSample += config.intervalSeconds * 1000;
         const mem = await routerMemory(url);
+        heapFloor = Math.min(heapFloor, mem.heapUsed);
+        heapPeak = Math.max(heapPeak, mem.heapUsed);
         const sample: Sample = {
           minute: Math.round(((now - t0) / 60_000) * 10) / 10,
           requests: intervalRequests,
           unexpected: intervalUnexpected,
           dropped: intervalDropped,
           rssMiB: MiB(mem.rss),
-          heapUsedMiB: MiB(mem.heapUsed),
+          heapUsedMiB: MiB(heapFloor),
+          heapPeakMiB: MiB(heapPeak),
           p99ChatMs: percentile(chatTimes, 99),
         };
         samples.push(sample);
-        console.log(`| ${sample.minute} | ${sample.requests} | ${sample.unexpected} | ${sample.dropped} | ${sample.rssMiB} | ${sample.heapUsedMiB} | ${sample.p99ChatMs} |`);
+        console.log(`| ${sample.minute} | ${sample.requests} | ${sample.unexpected} | ${sample.dropped} | ${sample.rssMiB} | ${sample.heapUsedMiB} | ${sample.heapPeakMiB} | ${sample.p99ChatMs} |`);
         intervalRequests = intervalUnexpected = intervalDropped = 0;
         chatTimes = [];
+        heapFloor = Infinity;
+        heapPeak = 0;
       }
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDue, nextSample) - performance.now())));
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDue, nextSample, nextProbe) - performance.now())));
     }
     await Promise.all(pending);
 
@@ -139,7 +159,7 @@ async function soak(config: SoakConfig, children: Children): Promise<boolean> {
     const first = steady[0];
     const last = steady.at(-1);
     console.log('');
-    console.log(`after warm-up (minute > ${config.warmupMinutes}): heap ${first?.heapUsedMiB} -> ${last?.heapUsedMiB} MiB (slope ${heapSlope.toFixed(3)} MiB/min), RSS ${first?.rssMiB} -> ${last?.rssMiB} MiB (slope ${rssSlope.toFixed(3)} MiB/min)`);
+    console.log(`after warm-up (minute > ${config.warmupMinutes}): heap floor ${first?.heapUsedMiB} -> ${last?.heapUsedMiB} MiB (slope ${heapSlope.toFixed(3)} MiB/min), RSS ${first?.rssMiB} -> ${last?.rssMiB} MiB (slope ${rssSlope.toFixed(3)} MiB/min)`);
     console.log(`requests ${totals.requests}, unexpected ${totals.unexpected}, dropped ${totals.dropped}, files left in storage ${leftOnDisk}`);
     for (const f of firstFailures) console.log(`  unexpected: ${f}`);
     if (config.jsonPath) await writeFile(config.jsonPath, JSON.stringify({ config, samples, totals, heapSlope, rssSlope, leftOnDisk }, null, 2));
