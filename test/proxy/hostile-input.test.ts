@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEngineSim, type EngineSim } from '../sim/index.js';
 import { jsonAnswer, startFakeEngine, type FakeEngine } from '../helpers/fake-engine.js';
-import { openAIError, postJson } from '../helpers/http.js';
+import { eventually, openAIError, postJson } from '../helpers/http.js';
 import { spawnRouter, type RouterProcess } from '../helpers/process.js';
 import { isOpenAIErrorBody, parseResponses, rawExchange } from '../helpers/raw-http.js';
 import { parsePrometheus } from '../sim/prom-parse.js';
@@ -215,6 +215,28 @@ describe('hostile input: the six defects stay fixed', () => {
       expect(problem).toBeUndefined();
       expect(responses.map((r) => r.status)).toEqual([400]);
       expect(JSON.parse(responses[0]!.body.toString())).toEqual(openAIError('missing_host'));
+    });
+  });
+
+  describe('client aborts', () => {
+    it('an upload abandoned mid-body is counted as a client abort, leaves no file, and logs no ERROR', async () => {
+      const head = 'POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: 5000\r\n\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"a":1}\n';
+      const metric = async () => Number(/^vllm_router_client_faults_total\{kind="client_aborted"\} (\d+)/m.exec(await (await fetch(`${router.url}/metrics`)).text())?.[1] ?? 0);
+      const before = await metric();
+      await new Promise<void>((resolve) => {
+        const s = connect({ host, port }, () => {
+          s.write(head);
+          setTimeout(() => {
+            s.destroy();
+            resolve();
+          }, 50);
+        });
+        s.on('error', () => undefined);
+      });
+      await eventually(async () => (await metric()) === before + 1);
+      expect(router.output().split('\n').filter((line) => line.includes('"level":"error"'))).toEqual([]);
+      const names = await readdir(join(storage, 'files')).catch(() => [] as string[]);
+      expect(names.filter((n) => n.startsWith('.tmp-'))).toEqual([]);
     });
   });
 

@@ -7,7 +7,7 @@ import type { Logger } from '@vllm-router/common';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { ApiKeyAuth } from './auth.js';
 import { ClientGuard, DEFAULT_CLIENT_LIMITS, serverOptionsFor, type ClientLimits } from './client-guard.js';
-import { ProxyError, errors, sendError } from './errors.js';
+import { errors, sendError } from './errors.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestContext, Route, RouteHandler } from './route.js';
 
@@ -97,9 +97,11 @@ class Context implements RequestContext {
   }
 }
 
-/** The request's body never fully arrived and its connection is gone: nobody is left to answer. */
-function clientLeftMidBody(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
-  if (err instanceof ProxyError && err.status < 500) return false;
+/**
+ * The request's body never fully arrived and its connection is gone: nobody is left to answer,
+ * whatever the handler made of the cut (a read error, a truncated upload).
+ */
+function clientLeftMidBody(req: IncomingMessage, res: ServerResponse): boolean {
   return !req.complete && (req.destroyed || res.destroyed || req.socket.destroyed);
 }
 
@@ -203,7 +205,7 @@ export class HttpServer {
       // Already answered (the body deadline's 408 went out while the handler waited for the body).
       if (res.writableEnded) return;
       // A client that left while its body was still arriving is not a router fault.
-      const e = clientLeftMidBody(req, res, err) ? errors.clientClosed(err) : sendError(res, err);
+      const e = clientLeftMidBody(req, res) ? errors.clientClosed(err) : sendError(res, err);
       ctx.notes.errorCode = e.code;
       if (e.status === 499) {
         if (!req.complete) this.guard.count('client_aborted');
