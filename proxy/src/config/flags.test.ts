@@ -36,6 +36,7 @@ describe('parseProxyArgs', () => {
       maxConnectionsPerClient: 8,
     });
     expect(configErrorOf(() => parse('--request-body-timeout-ms', '0')).setting).toBe('--request-body-timeout-ms');
+    expect(parse('--max-connections-per-client', '0').maxConnectionsPerClient).toBe(0); // no cap
   });
 
   it('uses the reference router defaults for the flags it shares', () => {

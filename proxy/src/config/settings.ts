@@ -132,7 +132,7 @@ export const SETTINGS: SettingTable = {
   requestBodyTimeoutMs: { group: G.limits, flagType: value, describe: 'Milliseconds a client has to send the whole body after its headers (408 after; raise it for large uploads over slow links).', parse: int(100, MAX_TIMER_MS), default: DEFAULT_CLIENT_LIMITS.bodyTimeoutMs },
   maxHeaderBytes: { group: G.limits, flagType: value, describe: 'Largest request line plus headers, in bytes (431 above).', parse: int(1024, 1024 * 1024), default: DEFAULT_CLIENT_LIMITS.maxHeaderBytes },
   maxHeaderCount: { group: G.limits, flagType: value, describe: 'Most header fields in one request (431 above).', parse: int(8, 10_000), default: DEFAULT_CLIENT_LIMITS.maxHeaderCount },
-  maxConnectionsPerClient: { group: G.limits, flagType: value, describe: 'Most open connections from one client address (one more is answered 429 and closed).', parse: int(1, 1_000_000), default: DEFAULT_CLIENT_LIMITS.maxConnectionsPerClient },
+  maxConnectionsPerClient: { group: G.limits, flagType: value, describe: 'Most open connections from one client address (one more is answered 429 and closed); 0 for no cap (behind an ingress every client shares its address).', parse: int(0, 1_000_000), default: DEFAULT_CLIENT_LIMITS.maxConnectionsPerClient },
 
   enableBatchApi: { group: G.batch, flagType: 'boolean', describe: 'Serve /v1/files and /v1/batches.', parse: bool(), default: false },
   fileStorageClass: { group: G.batch, flagType: value, describe: 'File storage backend: local_file.', parse: choice(['local_file'] as const), default: 'local_file' },

@@ -13,7 +13,7 @@ export interface ClientLimits {
   maxHeaderBytes: number;
   /** Header fields per request. */
   maxHeaderCount: number;
-  /** Open connections per client address; one more is answered 429 and closed. */
+  /** Open connections per client address; one more is answered 429 and closed. 0: no cap. */
   maxConnectionsPerClient: number;
 }
 
@@ -134,7 +134,7 @@ export class ClientGuard {
       if (left <= 0) this.perAddress.delete(address);
       else this.perAddress.set(address, left);
     });
-    if (open > this.limits.maxConnectionsPerClient) {
+    if (this.limits.maxConnectionsPerClient > 0 && open > this.limits.maxConnectionsPerClient) {
       this.count('connection_limit');
       socket.pause(); // read nothing more from it: no request on this socket reaches a handler
       writeRaw(
