@@ -61,6 +61,8 @@ class Context implements RequestContext {
   readonly notes: RequestContext['notes'] = {};
   /** The request target was neither origin-form nor a parseable absolute URL. */
   readonly badTarget: boolean = false;
+  /** Path and query, appended to a fixed origin when the URL is wanted: `//host` or `//[bad` stay paths. */
+  private readonly pathAndQuery: string;
   private parsed: URL | undefined;
 
   constructor(
@@ -72,8 +74,7 @@ class Context implements RequestContext {
       const q = rawUrl.indexOf('?');
       this.path = q < 0 ? rawUrl : rawUrl.slice(0, q);
       this.search = q < 0 ? '' : rawUrl.slice(q);
-      // Appended to a fixed origin, so `//host` or `//[bad` stay paths and can't fail to parse.
-      this.pathAndQuery = this.path + this.search;
+      this.pathAndQuery = rawUrl;
       return;
     }
     // Absolute-form (`GET http://host/path`) or odd targets: the URL parser decides, and may refuse.
@@ -89,8 +90,6 @@ class Context implements RequestContext {
     }
     this.pathAndQuery = this.path + this.search;
   }
-
-  private readonly pathAndQuery: string;
 
   get url(): URL {
     return (this.parsed ??= new URL(ORIGIN + this.pathAndQuery));
