@@ -90,14 +90,16 @@ export class ClientGuard {
   }
 
   /**
-   * Called when a request arrives: refuses too many headers, and arms the body deadline. Returns
+   * Called when a request arrives: refuses a missing Host or too many headers, and arms the body deadline. Returns
    * the error to answer with, if any; the handler runs otherwise.
    */
   begin(req: IncomingMessage, res: ServerResponse): ProxyError | undefined {
     const socket = req.socket;
     this.current.set(socket, res);
-    if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      this.count('malformed_request');
       return errors.badRequest('HTTP/1.1 requests must carry a Host header.', null, 'missing_host');
+    }
     if (req.rawHeaders.length / 2 > this.limits.maxHeaderCount) {
       this.count('too_many_headers');
       return new ProxyError(431, 'too_many_headers', `A request may carry at most ${this.limits.maxHeaderCount} header fields.`, 'invalid_request_error');
