@@ -28,6 +28,7 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
 /** Why a client was cut or refused before a handler could answer (the label of the counter). */
 export type ClientFault =
   | 'header_timeout'
+  | 'idle_connection'
   | 'body_timeout'
   | 'headers_too_large'
   | 'too_many_headers'
@@ -153,6 +154,14 @@ export class ClientGuard {
       // The client left mid-request (a FIN inside the headers or body). A request being served
       // counts itself when its handler sees the close; one still in its headers is counted here.
       if (!res) this.count('client_aborted');
+      socket.destroy();
+      return;
+    }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && !res && socket.bytesRead === 0) {
+      // A connection that never sent a byte (a client's pre-opened spare): close it quietly. A 408
+      // here would arrive unasked, and a client that sends its first request on that connection at
+      // the same moment would read the 408 as the answer to it (the soak bench hit exactly that).
+      this.count('idle_connection');
       socket.destroy();
       return;
     }
