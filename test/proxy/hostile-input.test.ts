@@ -11,10 +11,11 @@ import { isOpenAIErrorBody, parseResponses, rawExchange } from '../helpers/raw-h
 import { parsePrometheus } from '../sim/prom-parse.js';
 
 /**
- * One regression test per defect found by hand-fuzzing the router (issue 11), each with the exact
- * input that broke it, against the real `vllm-router` program: a crash shows as the process exiting.
+ * One regression test per defect found by fuzzing the router (issue 11, and test/fuzz since), each
+ * with the exact input that broke it, against the real `vllm-router` program: a crash shows as the
+ * process exiting.
  */
-describe('hostile input: the six defects stay fixed', () => {
+describe('hostile input: the defects found by fuzzing stay fixed', () => {
   let sim: EngineSim;
   let usageEngine: FakeEngine;
   let router: RouterProcess;
