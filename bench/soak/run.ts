@@ -65,6 +65,9 @@ async function soak(config: SoakConfig, children: Children): Promise<boolean> {
       '--enable-batch-api',
       '--file-storage-path', storage,
       '--log-level', 'info', // the "listening on" line is info; access lines go to a pipe nobody keeps
+      // Every request comes from this one address: keep the per-client cap above what the generator
+      // may hold open, or a stall on the machine turns into 429 too_many_connections (as it did once).
+      '--max-connections-per-client', String(config.maxInFlight + 64),
     ]);
     console.log(`soak: ${config.minutes} min at ${config.rate} req/s against ${url}; mix ${MIX.map(([k, s]) => `${k} ${s * 100}%`).join(', ')}`);
     console.log('| minute | requests | unexpected | dropped | RSS MiB | heap used MiB (floor) | heap used MiB (peak) | chat p99 ms |');
