@@ -43,7 +43,8 @@ function percentile(values: number[], p: number): number {
 }
 
 /** Least-squares slope of y over x (MiB per minute). */
-function slope(points: Array<[number, number]>): number {
+function slope(all: Array<[number, number]>): number {
+  const points = all.filter(([, y]) => Number.isFinite(y)); // a failed /metrics read is a gap, not a zero
   if (points.length < 2) return 0;
   const n = points.length;
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
