@@ -12,7 +12,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # step NAME COMMAND: runs COMMAND, prints how long it took, or one line naming NAME when it fails.
 step = bash scripts/make-step.sh
 
-.PHONY: all install build demo check-fresh test lint typecheck bench bench-proxy bench-routing bench-batch bench-operator bench-disagg bench-migration bench-overload demo-cluster operator-local cluster-build cluster-up cluster-down clean
+.PHONY: all install build demo check-fresh test fuzz lint typecheck bench bench-proxy bench-routing bench-batch bench-operator bench-disagg bench-migration bench-overload demo-cluster operator-local cluster-build cluster-up cluster-down clean
 
 all: build
 
@@ -38,6 +38,14 @@ check-fresh:
 
 test: install
 	@bash scripts/test-all.sh
+
+# The fuzz suites (test/fuzz) longer than `make test` runs them, with a random seed unless FUZZ_SEED
+# is given; the seed is printed first, so a failure replays with FUZZ_SEED=<seed> make fuzz.
+fuzz: build
+	@seed="$${FUZZ_SEED:-$$(node -e 'console.log(Math.floor(Math.random() * 2 ** 31))')}"; scale="$${FUZZ_SCALE:-10}"; \
+	echo "make fuzz: FUZZ_SEED=$$seed FUZZ_SCALE=$$scale"; \
+	status=0; FUZZ_SEED=$$seed FUZZ_SCALE=$$scale node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js test/fuzz || status=$$?; \
+	echo "make fuzz: FUZZ_SEED=$$seed FUZZ_SCALE=$$scale (exit $$status)"; exit $$status
 
 lint: install
 	npx eslint .

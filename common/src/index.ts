@@ -13,3 +13,4 @@ export { Backoff, realSleep, type BackoffOptions, type Sleep } from './kube/back
 export { podReadiness, engineUrl, type PodReadiness, type PodNotReadyReason } from './kube/pod-readiness.js';
 export { fetchEngineModels, EngineModelsError, type FetchModelsOptions } from './kube/engine-models.js';
 export { EngineModelCache, type EngineRef, type ModelLookup, type ModelLookups } from './kube/engine-model-cache.js';
+export { dictionary, dictionaryOf, ownValue } from './util/dictionary.js';

@@ -17,9 +17,10 @@ export interface RouterProcess {
  * Runs the built `vllm-router` program (make test builds first) on an ephemeral port and waits for
  * its "listening on" line. Fails if it does not start within `timeoutMs`.
  */
-export async function spawnRouter(args: string[], timeoutMs = 10_000, env: NodeJS.ProcessEnv = {}): Promise<RouterProcess> {
+export async function spawnRouter(args: string[], timeoutMs = 10_000, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RouterProcess> {
   const child = spawn(process.execPath, [ROUTER_CLI, '--host', '127.0.0.1', '--port', '0', ...args], {
     env: { ...process.env, ...env },
+    ...(cwd ? { cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

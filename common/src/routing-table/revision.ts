@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { dictionary } from '../util/dictionary.js';
 import { ROUTING_TABLE_VERSION, type RoutingTable, type RoutingTableDraft } from './schema.js';
 
 /** JSON with object keys sorted, so equal content always hashes the same. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
+      // Null prototype: a key such as "__proto__" (an alias) is kept as data, not dropped.
+      const sorted = dictionary<unknown>();
       for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
       return sorted;
     }

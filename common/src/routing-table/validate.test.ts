@@ -13,6 +13,20 @@ const draft = (): RoutingTableDraft => ({
 });
 
 describe('routing table validator', () => {
+  it('refuses Object.prototype names as prefix settings (a number there used to pass)', () => {
+    const result = validateRoutingTable(JSON.parse(JSON.stringify({ ...finalizeTable(draft()), prefix: { constructor: 5, toString: 1 } })));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues.map((i) => i.path)).toEqual(['prefix.constructor', 'prefix.toString']);
+  });
+
+  it('an alias named "__proto__" counts in the revision like any other', () => {
+    const plain = computeRevision(draft());
+    const withProto = computeRevision(JSON.parse('{"source":"static","routingLogic":"roundrobin","engines":[],"aliases":{"__proto__":"m2"},"modelTypes":{}}'));
+    const without = computeRevision({ source: 'static', routingLogic: 'roundrobin', engines: [], aliases: {}, modelTypes: {} });
+    expect(withProto).not.toBe(without);
+    expect(plain).not.toBe(without);
+  });
+
   it('accepts a finalized table unchanged', () => {
     const table = finalizeTable(draft());
     const result = validateRoutingTable(JSON.parse(JSON.stringify(table)));

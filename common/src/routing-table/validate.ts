@@ -10,6 +10,7 @@ import {
   type RoutingTable,
 } from './schema.js';
 import { computeRevision } from './revision.js';
+import { ownValue } from '../util/dictionary.js';
 
 /** One reason a table was refused: which field, what it held, and why. */
 export interface TableIssue {
@@ -39,7 +40,13 @@ function checkUrl(v: unknown): string | undefined {
   }
 }
 
-const PREFIX_LIMITS: Record<keyof PrefixParams, { min: number; max: number; integer: boolean }> = {
+interface Limits {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+const PREFIX_LIMITS: Record<keyof PrefixParams, Limits> = {
   blockChars: { min: 1, max: 1_000_000, integer: true },
   maxBlocks: { min: 1, max: 1_000_000, integer: true },
   maxBlocksPerEngine: { min: 1, max: 100_000_000, integer: true },
@@ -79,7 +86,7 @@ function validatePrefix(p: unknown, issues: TableIssue[]): void {
     return;
   }
   for (const [key, value] of Object.entries(p)) {
-    const limits = PREFIX_LIMITS[key as keyof PrefixParams];
+    const limits = ownValue<Limits>(PREFIX_LIMITS, key);
     if (!limits) {
       issues.push({ path: `prefix.${key}`, value, reason: `is not a known setting (known: ${Object.keys(PREFIX_LIMITS).join(', ')})` });
     } else if (typeof value !== 'number' || !Number.isFinite(value) || value < limits.min || value > limits.max) {

@@ -1,5 +1,6 @@
 import type { AdmissionController } from '../admission/index.js';
 import { readWholeBody } from '../forward/upstream-call.js';
+import { parseJsonWithDepthLimit } from '../http/json-depth.js';
 import { ProxyError, errors } from '../http/errors.js';
 import type { InternalDispatcher, InternalRequest, InternalResponse } from '../http/route.js';
 import { MODEL_ENDPOINTS, requiredCapabilities } from '../routing/endpoints.js';
@@ -102,9 +103,10 @@ export class CoreDispatcher implements InternalDispatcher {
   }
 }
 
+/** The engine's JSON answer, or its text when it does not parse (or nests too deep to write back out). */
 function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonWithDepthLimit(text);
   } catch {
     return text;
   }

@@ -9,6 +9,7 @@ import { EngineAvailability } from '../routing/availability.js';
 import { infoRoutes } from '../http/handlers/info-routes.js';
 import { modelRoute } from '../http/handlers/model-route.js';
 import type { Route } from '../http/route.js';
+import type { ClientLimits } from '../http/client-guard.js';
 import { HttpServer } from '../http/server.js';
 import type { Logger } from '@vllm-router/common';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
@@ -53,6 +54,11 @@ export type RouterAppSettings = Pick<
       | 'requestMigrationAttempts'
       | 'requestMigrationDrainGraceSeconds'
       | 'kvAwareThreshold'
+      | 'requestHeaderTimeoutMs'
+      | 'requestBodyTimeoutMs'
+      | 'maxHeaderBytes'
+      | 'maxHeaderCount'
+      | 'maxConnectionsPerClient'
     >
   > &
   /** Overload control; unset fields take the flags' defaults (no limits). */
@@ -197,6 +203,7 @@ export class RouterApp {
       logger: deps.logger,
       metrics: this.metrics,
       ...(settings.logFormat ? { logFormat: settings.logFormat } : {}),
+      clientLimits: clientLimitsOf(settings),
     });
   }
 
@@ -353,4 +360,15 @@ export class RouterApp {
       aliases: Object.entries(table.aliases).map(([a, m]) => `${a}->${m}`).join(',') || 'none',
     });
   }
+}
+
+/** The client limits the settings give; the rest keep their defaults. */
+function clientLimitsOf(s: RouterAppSettings): Partial<ClientLimits> {
+  const limits: Partial<ClientLimits> = {};
+  if (s.requestHeaderTimeoutMs !== undefined) limits.headerTimeoutMs = s.requestHeaderTimeoutMs;
+  if (s.requestBodyTimeoutMs !== undefined) limits.bodyTimeoutMs = s.requestBodyTimeoutMs;
+  if (s.maxHeaderBytes !== undefined) limits.maxHeaderBytes = s.maxHeaderBytes;
+  if (s.maxHeaderCount !== undefined) limits.maxHeaderCount = s.maxHeaderCount;
+  if (s.maxConnectionsPerClient !== undefined) limits.maxConnectionsPerClient = s.maxConnectionsPerClient;
+  return limits;
 }

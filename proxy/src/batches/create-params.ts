@@ -1,3 +1,4 @@
+import { dictionary } from '@vllm-router/common';
 import { errors } from '../http/errors.js';
 import { BATCH_ENDPOINTS } from './model.js';
 
@@ -52,7 +53,7 @@ function parseMetadata(value: unknown): Record<string, string> | null {
   if (typeof value !== 'object' || Array.isArray(value)) throw bad('it must be an object of string values.');
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > 16) throw bad('at most 16 keys are allowed.');
-  const out: Record<string, string> = {};
+  const out = dictionary<string>();
   for (const [key, v] of entries) {
     if (key.length > 64) throw bad(`key "${key.slice(0, 20)}..." is longer than 64 characters.`);
     if (typeof v !== 'string') throw bad(`the value of "${key}" must be a string.`);

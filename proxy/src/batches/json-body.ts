@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { jsonError } from '../http/body.js';
 import { errors } from '../http/errors.js';
+import { parseJsonWithDepthLimit } from '../http/json-depth.js';
 
 /** Read a small JSON request body (batch create), refusing more than `limit` bytes. */
 export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
@@ -13,8 +15,8 @@ export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): P
   const text = Buffer.concat(parts).toString('utf8');
   if (text.trim() === '') throw errors.badRequest('The request body must be a JSON object.');
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonWithDepthLimit(text);
   } catch (err) {
-    throw errors.badJson((err as Error).message);
+    throw jsonError(err);
   }
 }

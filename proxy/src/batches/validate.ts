@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { JsonTooDeepError, parseJsonWithDepthLimit } from '../http/json-depth.js';
 import type { BatchError, BatchRequestLine } from './model.js';
 
 export interface ValidateOptions {
@@ -64,8 +65,9 @@ export function parseRequestLine(raw: RawLine, endpoint: string): { request: Bat
   const { line } = raw;
   let value: unknown;
   try {
-    value = JSON.parse(raw.text);
-  } catch {
+    value = parseJsonWithDepthLimit(raw.text);
+  } catch (e) {
+    if (e instanceof JsonTooDeepError) return { error: err('invalid_json_line', `This line's JSON nests deeper than ${e.maxDepth} levels.`, line, null) };
     return { error: err('invalid_json_line', 'This line is not parseable as valid JSON.', line, null) };
   }
   if (!isObject(value)) return { error: err('invalid_json_line', 'Each line must be a JSON object.', line, null) };

@@ -188,6 +188,7 @@ const SAMPLE: Record<keyof ProxyOptions, unknown> = {
   logLevel: 'debug', logFormat: 'json', apiKeys: 'sk-1,sk-2', backendApiKey: 'sk-up',
   maxBodyBytes: 1024, connectTimeoutMs: 1000, firstByteTimeoutMs: 60_000, maxInstanceFailoverRerouteAttempts: 1, requestMigrationAttempts: 2, requestMigrationDrainGraceSeconds: 10, drainTimeoutSeconds: 5,
   outlierDetection: false, outlierConsecutiveFailures: 3, outlierBaseEjectionSeconds: 10, outlierMaxEjectionSeconds: 60, outlierProbeIntervalSeconds: 1,
+  requestHeaderTimeoutMs: 5000, requestBodyTimeoutMs: 60_000, maxHeaderBytes: 8192, maxHeaderCount: 50, maxConnectionsPerClient: 64,
   enableBatchApi: true, fileStorageClass: 'local_file', fileStoragePath: '/data', batchProcessor: 'local', batchConcurrency: 2, batchLeaseSeconds: 5, maxFileBytes: 2048,
   otelEndpoint: 'localhost:4317', otelServiceName: 'router', sentryDsn: 'https://key@sentry.example/1',
   otelSecure: true, sentryTracesSampleRate: 0.5, sentryProfileSessionSampleRate: 0.25,

@@ -19,6 +19,26 @@ function configErrorOf(fn: () => unknown): ConfigError {
 }
 
 describe('parseProxyArgs', () => {
+  it('refuses Object.prototype names where a choice or its synonyms are looked up', () => {
+    for (const level of ['constructor', 'toString', '__proto__']) expect(configErrorOf(() => parse('--log-level', level)).setting).toBe('--log-level');
+  });
+
+  it('keeps aliases named like Object.prototype members as plain aliases', () => {
+    const aliases = parse('--static-aliases', '__proto__:m1,constructor:m2').staticAliases;
+    expect(Object.entries(aliases)).toEqual([['__proto__', 'm1'], ['constructor', 'm2']]);
+  });
+
+  it('parses the client limits, with their defaults', () => {
+    expect(parse()).toMatchObject({ requestHeaderTimeoutMs: 20_000, requestBodyTimeoutMs: 300_000, maxHeaderBytes: 16_384, maxHeaderCount: 100, maxConnectionsPerClient: 256 });
+    expect(parse('--request-header-timeout-ms', '5000', '--request-body-timeout-ms', '60000', '--max-connections-per-client', '8')).toMatchObject({
+      requestHeaderTimeoutMs: 5000,
+      requestBodyTimeoutMs: 60_000,
+      maxConnectionsPerClient: 8,
+    });
+    expect(configErrorOf(() => parse('--request-body-timeout-ms', '0')).setting).toBe('--request-body-timeout-ms');
+    expect(parse('--max-connections-per-client', '0').maxConnectionsPerClient).toBe(0); // no cap
+  });
+
   it('uses the reference router defaults for the flags it shares', () => {
     expect(parse()).toMatchObject({
       host: '0.0.0.0',

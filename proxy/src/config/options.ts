@@ -91,6 +91,12 @@ export interface ProxyOptions extends AdmissionOptions {
   /** Reference: --kv-aware-threshold. kvaware: most prompt tokens left unmatched for cache affinity to decide. */
   kvAwareThreshold: number;
   drainTimeoutSeconds: number;
+  /** Client limits (see proxy/src/http/client-guard.ts). */
+  requestHeaderTimeoutMs: number;
+  requestBodyTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  maxConnectionsPerClient: number;
 
   enableBatchApi: boolean;
   fileStorageClass: 'local_file';

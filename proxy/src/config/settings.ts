@@ -1,5 +1,6 @@
 import { BACKEND_KINDS, MODEL_TYPES, ROUTING_LOGICS } from '@vllm-router/common/routing-table';
 import { ADMISSION_SETTINGS } from './admission-settings.js';
+import { DEFAULT_CLIENT_LIMITS } from '../http/client-guard.js';
 import { ConfigError } from './errors.js';
 import type { LogLevel, ProxyOptions } from './options.js';
 import {
@@ -174,6 +175,11 @@ export const SETTINGS: SettingTable = {
   connectTimeoutMs: { group: G.limits, flagType: value, describe: 'Milliseconds to connect to an engine.', parse: int(1, MAX_TIMER_MS), default: 5000 },
   firstByteTimeoutMs: { group: G.limits, flagType: value, describe: 'Milliseconds to wait for an engine\'s first response byte (long prompts prefill slowly).', parse: int(1, MAX_TIMER_MS), default: 300_000 },
   drainTimeoutSeconds: { group: G.limits, flagType: value, describe: 'Seconds in-flight requests get to finish on shutdown.', parse: number({ min: 0 }), default: 30 },
+  requestHeaderTimeoutMs: { group: G.limits, flagType: value, describe: 'Milliseconds a client has to send a request\'s headers (408 after; slowloris).', parse: int(100, MAX_TIMER_MS), default: DEFAULT_CLIENT_LIMITS.headerTimeoutMs },
+  requestBodyTimeoutMs: { group: G.limits, flagType: value, describe: 'Milliseconds a client has to send the whole body after its headers (408 after; raise it for large uploads over slow links).', parse: int(100, MAX_TIMER_MS), default: DEFAULT_CLIENT_LIMITS.bodyTimeoutMs },
+  maxHeaderBytes: { group: G.limits, flagType: value, describe: 'Largest request line plus headers, in bytes (431 above).', parse: int(1024, 1024 * 1024), default: DEFAULT_CLIENT_LIMITS.maxHeaderBytes },
+  maxHeaderCount: { group: G.limits, flagType: value, describe: 'Most header fields in one request (431 above).', parse: int(8, 10_000), default: DEFAULT_CLIENT_LIMITS.maxHeaderCount },
+  maxConnectionsPerClient: { group: G.limits, flagType: value, describe: 'Most open connections from one client address (one more is answered 429 and closed); 0 for no cap (behind an ingress every client shares its address).', parse: int(0, 1_000_000), default: DEFAULT_CLIENT_LIMITS.maxConnectionsPerClient },
 
   enableBatchApi: { group: G.batch, flagType: 'boolean', describe: 'Serve /v1/files and /v1/batches.', parse: bool(), default: false },
   fileStorageClass: { group: G.batch, flagType: value, describe: 'File storage backend: local_file.', parse: choice(['local_file'] as const), default: 'local_file' },

@@ -9,6 +9,7 @@ import {
   type RoutingTable,
   type TableSource,
 } from '@vllm-router/common/routing-table';
+import { dictionary } from '@vllm-router/common';
 import { ConfigError } from './errors.js';
 import type { ProxyOptions } from './options.js';
 import { roleLabelsOf } from './role-options.js';
@@ -75,7 +76,7 @@ function labelsOf(label: string | undefined): Record<string, string> {
 }
 
 function modelTypesOf(models: string[], types: ModelType[]): Record<string, ModelType> {
-  const out: Record<string, ModelType> = {};
+  const out = dictionary<ModelType>();
   types.forEach((type, i) => {
     const model = models[i];
     if (out[model] !== undefined && out[model] !== type)

@@ -1,3 +1,4 @@
+import { dictionary, ownValue } from '@vllm-router/common';
 import { ConfigError } from './errors.js';
 
 /**
@@ -62,7 +63,7 @@ export function choice<T extends string>(choices: readonly T[], synonyms: Record
   const parse: ValueParser<T> = (raw, name) => {
     if (typeof raw !== 'string') return refuse(name, raw, reason);
     const s = raw.trim();
-    const found = choices.find((c) => c === s) ?? synonyms[s];
+    const found = choices.find((c) => c === s) ?? ownValue(synonyms, s);
     return found ?? refuse(name, raw, reason);
   };
   return Object.assign(parse, { choices });
@@ -113,7 +114,7 @@ export function aliases(): ValueParser<Record<string, string>> {
         return pair;
       });
     }
-    const out: Record<string, string> = {};
+    const out = dictionary<string>();
     for (const [alias, model] of pairs) {
       if (alias === model) refuse(name, `${alias}:${model}`, 'is an alias that points to itself');
       if (out[alias] !== undefined && out[alias] !== model)

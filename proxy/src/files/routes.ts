@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ServerResponse } from 'node:http';
 import { errors, sendJson } from '../http/errors.js';
 import type { Route } from '../http/route.js';
+import { attachmentDisposition } from './content-disposition.js';
 import { readUpload } from './multipart.js';
 import { listBody, parseAfter, parseLimit, parseOrder, pathSegments } from './query.js';
 import { MAX_PURPOSE_CHARS, isFileId, type FileStorage } from './storage.js';
@@ -90,7 +91,7 @@ export function fileRoutes(deps: FileRoutesDeps): Route[] {
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
       'content-length': String(file.bytes),
-      'content-disposition': `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`,
+      'content-disposition': attachmentDisposition(file.filename),
     });
     // pipeline destroys the file stream if the client goes away, so the descriptor is never leaked.
     await pipeline(stream, res).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Logger } from '@vllm-router/common';
+import { ownValue, type Logger } from '@vllm-router/common';
 import type { HealthView } from '../routing/health-view.js';
 import type { ModelType, RoutingTable } from '@vllm-router/common/routing-table';
 import { httpProbeSender, type ProbeSender } from './probe-sender.js';
@@ -71,7 +71,7 @@ export class StaticHealthChecker implements HealthView {
     for (const engine of table.engines)
       for (const model of engine.models) {
         const key = keyOf(engine.id, model);
-        const type = table.modelTypes[model];
+        const type = ownValue(table.modelTypes, model);
         const old = this.pairs.get(key);
         if (old && old.url === engine.url && old.state.type === type) {
           next.set(key, old);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { errors } from './errors.js';
+import { errors, type ProxyError } from './errors.js';
+import { JsonTooDeepError, parseJsonWithDepthLimit } from './json-depth.js';
 
 /**
  * Reads the whole request body, refusing it with 413 as soon as it passes the limit. Plain
@@ -33,13 +34,19 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** A JSON body that failed to parse, as the client's 400. */
+export function jsonError(err: unknown): ProxyError {
+  if (err instanceof JsonTooDeepError) return errors.badRequest(`Request body ${err.message}.`, null, 'json_too_deep');
+  return errors.badJson(err instanceof Error ? err.message : String(err));
+}
+
 /** Parses a JSON object body; anything else is a 400 in the OpenAI shape. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = parseJsonWithDepthLimit(body.toString('utf8'));
   } catch (err) {
-    throw errors.badJson(err instanceof Error ? err.message : String(err));
+    throw jsonError(err);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw errors.badRequest('Request body must be a JSON object.', null, 'invalid_body');

@@ -63,6 +63,7 @@ export const errors = {
   modelNotFound: (model: string) =>
     new ProxyError(404, 'model_not_found', `The model "${model}" does not exist or is not served by any engine.`, 'not_found_error', 'model'),
   methodNotAllowed: (method: string, path: string) => new ProxyError(405, 'method_not_allowed', `${method} is not allowed on ${path}.`),
+  requestTimeout: (message: string) => new ProxyError(408, 'request_timeout', message, 'invalid_request_error'),
   tooLarge: (limit: number) =>
     new ProxyError(413, 'request_too_large', `Request body exceeds the limit of ${limit} bytes.`, 'invalid_request_error'),
   notImplemented: (message: string) => new ProxyError(501, 'unsupported_by_backend', message, 'not_implemented_error'),

@@ -6,6 +6,7 @@ import { createAccessLogger, type AccessLogger } from '../logging/access-log.js'
 import type { Logger } from '@vllm-router/common';
 import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { ApiKeyAuth } from './auth.js';
+import { ClientGuard, DEFAULT_CLIENT_LIMITS, serverOptionsFor, type ClientLimits } from './client-guard.js';
 import { errors, sendError } from './errors.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestContext, Route, RouteHandler } from './route.js';
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   metrics: ProxyMetrics;
   /** Text or JSON access lines; text by default. */
   logFormat?: LogFormat;
+  /** Deadlines and limits per client; DEFAULT_CLIENT_LIMITS for the fields left out. */
+  clientLimits?: Partial<ClientLimits>;
 }
 
 /** Exact routes by "METHOD path", and prefix routes (`/v1/files/*`) tried in order. */
@@ -46,32 +49,59 @@ class RouteTable {
   }
 }
 
-/** Request context with the URL split cheaply; the full URL object is parsed only if a handler asks. */
+const ORIGIN = 'http://router.local';
+
+/**
+ * Request context with the URL split cheaply; the full URL object is parsed only if a handler asks.
+ * Never throws: a target that doesn't parse leaves `badTarget` set, which the server answers 400.
+ */
 class Context implements RequestContext {
   readonly path: string;
   readonly search: string;
   readonly notes: RequestContext['notes'] = {};
+  /** The request target was neither origin-form nor a parseable absolute URL. */
+  readonly badTarget: boolean = false;
+  /** Path and query, appended to a fixed origin when the URL is wanted: `//host` or `//[bad` stay paths. */
+  private readonly pathAndQuery: string;
   private parsed: URL | undefined;
 
   constructor(
     readonly id: string,
-    private readonly rawUrl: string,
+    rawUrl: string,
     readonly startedAt: number,
   ) {
     if (rawUrl.startsWith('/')) {
       const q = rawUrl.indexOf('?');
       this.path = q < 0 ? rawUrl : rawUrl.slice(0, q);
       this.search = q < 0 ? '' : rawUrl.slice(q);
-    } else {
-      // Absolute-form or odd request targets: let the URL parser decide.
-      this.path = this.url.pathname;
-      this.search = this.url.search;
+      this.pathAndQuery = rawUrl;
+      return;
     }
+    // Absolute-form (`GET http://host/path`) or odd targets: the URL parser decides, and may refuse.
+    const url = URL.parse(rawUrl, ORIGIN);
+    if (!url) {
+      this.badTarget = true;
+      this.path = '';
+      this.search = '';
+    } else {
+      this.parsed = url;
+      this.path = url.pathname;
+      this.search = url.search;
+    }
+    this.pathAndQuery = this.path + this.search;
   }
 
   get url(): URL {
-    return (this.parsed ??= new URL(this.rawUrl, 'http://router.local'));
+    return (this.parsed ??= new URL(ORIGIN + this.pathAndQuery));
   }
+}
+
+/**
+ * The request's body never fully arrived and its connection is gone: nobody is left to answer,
+ * whatever the handler made of the cut (a read error, a truncated upload).
+ */
+function clientLeftMidBody(req: IncomingMessage, res: ServerResponse): boolean {
+  return !req.complete && (req.destroyed || res.destroyed || req.socket.destroyed);
 }
 
 /**
@@ -87,6 +117,7 @@ export class HttpServer {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly sockets = new Set<Socket>();
   private readonly accessLog: AccessLogger;
+  private readonly guard: ClientGuard;
   /** --root-path without trailing slashes; '' when the router is mounted at /. */
   private readonly root: string;
 
@@ -95,9 +126,17 @@ export class HttpServer {
     this.routes = new RouteTable(options.routes);
     this.auth = new ApiKeyAuth(options.apiKeys);
     this.accessLog = createAccessLogger(options.logger, options.logFormat ?? 'text');
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-      void this.handle(req, res);
+    const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits };
+    this.guard = new ClientGuard(limits, options.metrics.registry);
+    this.server = createServer({ keepAliveTimeout: 65_000, ...serverOptionsFor(limits) }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // handle() answers every error itself; reaching here is a bug, which must not end the process.
+        options.logger.error('request handler failed', { error: String(err) });
+        if (!res.headersSent) sendError(res, err);
+        else res.destroy();
+      });
     });
+    this.guard.attach(this.server);
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -148,6 +187,12 @@ export class HttpServer {
         res.setHeader('connection', 'close');
         throw errors.shuttingDown();
       }
+      const refused = this.guard.begin(req, res);
+      if (refused) {
+        res.setHeader('connection', 'close');
+        throw refused;
+      }
+      if (ctx.badTarget) throw errors.badRequest('The request target is not a valid URL.', null, 'invalid_request_target');
       const path = this.stripRoot(ctx.path);
       if (this.auth.appliesTo(req.method, path) && !this.auth.accepts(req)) throw errors.unauthorized();
       const method = req.method ?? 'GET';
@@ -156,13 +201,24 @@ export class HttpServer {
       if (handler === 'wrong-method') throw errors.methodNotAllowed(method, path);
       await handler(req, res, ctx);
     } catch (err) {
-      const e = sendError(res, err);
+      // Already answered (the body deadline's 408 went out while the handler waited for the body).
+      if (res.writableEnded) return;
+      // A client that left while its body was still arriving is not a router fault.
+      const e = clientLeftMidBody(req, res) ? errors.clientClosed(err) : sendError(res, err);
       ctx.notes.errorCode = e.code;
       ctx.notes.failure = e;
-      if (e.status >= 500 && e.status !== 503 && e.status !== 504)
+      if (e.status === 499) {
+        if (!req.complete) this.guard.count('client_aborted');
+        this.options.logger.debug('client closed the request', { id: ctx.id, path: ctx.path, cause: String(e.cause ?? '') });
+      } else if (e.status >= 500 && e.status !== 501 && e.status !== 503 && e.status !== 504)
         this.options.logger.error('request failed', { id: ctx.id, code: e.code, error: e.message, cause: String(e.cause ?? '') });
-      if (!req.complete) req.resume();
+      if (!req.complete && !req.destroyed) req.resume();
     }
+  }
+
+  /** Sockets open now (for tests and the soak bench). */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   private stripRoot(path: string): string {

@@ -14,12 +14,15 @@ export interface ResolvedModel {
 export class RoutingSnapshot {
   readonly engines: ReadonlyMap<string, EngineEntry>;
   private readonly byModel = new Map<string, EngineEntry[]>();
+  /** alias -> model as a Map: a client's model name must never reach Object.prototype ("constructor"). */
+  private readonly aliases: ReadonlyMap<string, string>;
   private readonly derived = new Map<string, unknown>();
   /** Each engine's URL origin, parsed once per table rather than once per request. */
   private readonly origins = new Map<string, string>();
 
   constructor(readonly table: RoutingTable) {
     this.engines = new Map(table.engines.map((e) => [e.id, e]));
+    this.aliases = new Map(Object.entries(table.aliases));
     for (const e of table.engines) this.origins.set(e.id, new URL(e.url).origin);
     for (const engine of table.engines)
       for (const model of engine.models) {
@@ -31,13 +34,18 @@ export class RoutingSnapshot {
 
   resolve(name: string): ResolvedModel | undefined {
     if (this.byModel.has(name)) return { model: name };
-    const target = this.table.aliases[name];
+    const target = this.aliases.get(name);
     if (target !== undefined) return { model: target, alias: name };
     return undefined;
   }
 
   originOf(engine: EngineEntry): string {
     return this.origins.get(engine.id) ?? new URL(engine.url).origin;
+  }
+
+  /** Alias names with their models, in table order. */
+  aliasEntries(): Array<[alias: string, model: string]> {
+    return [...this.aliases];
   }
 
   /** Every engine that lists the model, ready or not. */

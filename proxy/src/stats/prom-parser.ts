@@ -1,3 +1,4 @@
+import { dictionary } from '@vllm-router/common';
 /** One sample of the Prometheus text exposition format. */
 export interface PromSample {
   name: string;
@@ -49,7 +50,7 @@ function parseLine(line: string, wanted: ((name: string) => boolean) | undefined
   const name = line.slice(nameStart, i);
   if (wanted && !wanted(name)) return 'skip';
 
-  const labels: Record<string, string> = {};
+  const labels = dictionary<string>(); // label names come from the engine
   if (line.charCodeAt(i) === 123 /* { */) {
     const after = parseLabels(line, i + 1, labels);
     if (after < 0) return 'bad';

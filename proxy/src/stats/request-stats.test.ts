@@ -69,6 +69,20 @@ describe('request statistics', () => {
     expect(stats.view('e1')).toMatchObject({ prompt_tokens: 3 * 1234, completion_tokens: 3 * 56, avg_itl: null });
   });
 
+  it('ignores absurd usage counts (400 digits would be Infinity in the lifetime counters)', () => {
+    const c = clock();
+    const stats = new RequestStats({ windowSeconds: 10, now: c.now });
+    for (const count of ['9'.repeat(400), '1000000001', '7']) {
+      const trace = stats.begin('e1', c.now());
+      trace.responded(200, 'application/json');
+      trace.chunk(Buffer.from(`{"usage":{"prompt_tokens":${count},"completion_tokens":${count}}}`));
+      trace.end();
+    }
+    const view = stats.view('e1');
+    expect(view.lifetime).toMatchObject({ prompt_tokens: 7, completion_tokens: 7, finished: 3 });
+    expect(view.prompt_tokens).toBe(7);
+  });
+
   it('counts failures and 5xx answers as errors, without a TTFT', () => {
     const c = clock();
     const stats = new RequestStats({ windowSeconds: 10, now: c.now });

@@ -135,13 +135,25 @@ export class RequestTrace {
   }
 }
 
-/** The integer after the last `key` in buf, or -1 (also when the key is followed by null). */
+/**
+ * Token counts above this are an engine's garbage, not usage: no context window comes near a
+ * billion tokens, and one such count would sit in the lifetime counters (and /metrics) forever.
+ */
+export const MAX_USAGE_TOKENS = 1_000_000_000;
+
+/**
+ * The integer after the last `key` in buf, or -1: also when the key is followed by null, or by a
+ * number above MAX_USAGE_TOKENS (400 digits would otherwise parse to Infinity).
+ */
 export function readCount(buf: Buffer, key: Buffer): number {
   const at = buf.lastIndexOf(key);
   if (at === -1) return -1;
   let i = at + key.length;
   while (buf[i] === 32) i++;
   let value = -1;
-  for (let c = buf[i]; c !== undefined && c >= 48 && c <= 57; c = buf[++i]) value = (value < 0 ? 0 : value * 10) + (c - 48);
+  for (let c = buf[i]; c !== undefined && c >= 48 && c <= 57; c = buf[++i]) {
+    value = (value < 0 ? 0 : value * 10) + (c - 48);
+    if (value > MAX_USAGE_TOKENS) return -1;
+  }
   return value;
 }

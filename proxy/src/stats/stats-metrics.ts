@@ -72,7 +72,12 @@ export function registerStatsMetrics(registry: Registry, reports: () => EngineRe
       registers: [registry],
       collect() {
         this.reset();
-        for (const r of reports()) for (const m of r.requests.lifetime.by_model) if (m[pick] > 0) this.inc({ server: r.url, model: m.model }, m[pick]);
+        for (const r of reports())
+          for (const m of r.requests.lifetime.by_model) {
+            // A counter refuses non-finite or negative values by throwing, which would fail every scrape.
+            const v = m[pick];
+            if (Number.isFinite(v) && v > 0) this.inc({ server: r.url, model: m.model }, v);
+          }
       },
     });
   }
