@@ -107,9 +107,23 @@ export function expectAlive(target: FuzzTarget): void {
  * every 4xx/5xx, and no 5xx at all, since the engine behind the router is healthy (every fault is
  * the client's). Throws with the answer when one fails.
  */
+/** FastAPI's answer for a route or method an engine lacks (vLLM's 404/405), relayed by the router. */
+function isEngineDetailBody(response: ParsedResponse): boolean {
+  if (response.status !== 404 && response.status !== 405) return false;
+  try {
+    const body = JSON.parse(response.body.toString()) as unknown;
+    return typeof body === 'object' && body !== null && typeof (body as { detail?: unknown }).detail === 'string';
+  } catch {
+    return false;
+  }
+}
+
 export function checkAnswer(response: ParsedResponse, what: string): void {
   if (response.status >= 400) {
-    if (!isOpenAIErrorBody(response.body)) throw new Error(`${what}: ${response.status} without an OpenAI error body: ${response.body.toString().slice(0, 300)}`);
+    // An engine's own answer is relayed as it is: vLLM (and the simulator, which copies it) answers a
+    // path it lacks with FastAPI's {"detail": ...}, which the router must not rewrite.
+    if (!isOpenAIErrorBody(response.body) && !isEngineDetailBody(response))
+      throw new Error(`${what}: ${response.status} without an OpenAI error body: ${response.body.toString().slice(0, 300)}`);
     // 501 unsupported_by_backend is the designed answer for an endpoint the engine's kind lacks.
     if (response.status >= 500 && !(response.status === 501 && response.body.includes('"unsupported_by_backend"'))) throw new Error(`${what}: ${response.status} for a client fault: ${response.body.toString().slice(0, 300)}`);
   }

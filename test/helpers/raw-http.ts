@@ -149,5 +149,6 @@ export function isOpenAIErrorBody(body: Buffer | string): boolean {
   const error = (value as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return false;
   const e = error as Record<string, unknown>;
-  return typeof e.message === 'string' && typeof e.type === 'string' && typeof e.code === 'string' && (e.param === null || typeof e.param === 'string');
+  // `code` is a string in OpenAI's errors and the router's own, the HTTP status as a number in vLLM's.
+  return typeof e.message === 'string' && typeof e.type === 'string' && (typeof e.code === 'string' || typeof e.code === 'number') && (e.param === null || typeof e.param === 'string');
 }

@@ -128,7 +128,7 @@ describe('engine faults', () => {
     ).rejects.toThrow();
     expect(seen).toEqual(['a', 'b']);
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
-    expect(metrics).toMatch(/vllm:request_errors_total\{model="m",code="upstream_interrupted"\} [1-9]/);
+    expect(metrics).toMatch(/vllm:request_errors_total\{server="[^"]+",model="m",error_type="interrupted"\} [1-9]/);
     await nextRequestWorks();
   });
 });

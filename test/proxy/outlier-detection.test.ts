@@ -68,20 +68,33 @@ describe('a killed engine: ejected at once, traffic goes to the other, back when
 describe('a failed /metrics scrape', () => {
   let gone: EngineSim;
   let router: RunningRouter;
+  const extra: EngineSim[] = [];
 
   afterAll(async () => {
     await router?.close();
+    await Promise.all(extra.map((e) => e.close()));
   });
 
   it('ejects the engine with no request sent to it', async () => {
     gone = await startEngineSim({ engineId: 'gone', host: '127.0.0.8', models: ['m'] });
-    router = await startRouter({ engines: [{ url: gone.url, id: 'gone', models: ['m'] }] }, { engineStatsInterval: 0.1 });
+    const other = await startEngineSim({ engineId: 'other', host: '127.0.0.9', models: ['m'] });
+    extra.push(other);
+    router = await startRouter({ engines: [{ url: gone.url, id: 'gone', models: ['m'] }, { url: other.url, id: 'other', models: ['m'] }] }, { engineStatsInterval: 0.1 });
     await gone.close();
     await eventually(async () => (await engineView(router, 'gone')).outlier?.ejected === true, 3000);
     expect((await engineView(router, 'gone')).outlier?.reason).toMatch(/^scrape: GET \/metrics: .*ECONNREFUSED/);
-    const r = await postJson(`${router.url}/v1/completions`, { model: 'm', prompt: 'x' });
-    expect(r.status).toBe(503);
+    for (let i = 0; i < 3; i++) expect((await postJson(`${router.url}/v1/completions`, { model: 'm', prompt: `x${i}` })).status).toBe(200);
     expect(gone.stats.requests['/v1/completions']).toBeUndefined();
+  });
+
+  it('still routes a model whose every engine is ejected (panic mode): a request tries them rather than none', async () => {
+    await router.close();
+    const lonely = await startEngineSim({ engineId: 'lonely', host: '127.0.0.10', models: ['solo'] });
+    extra.push(lonely);
+    router = await startRouter({ engines: [{ url: lonely.url, id: 'lonely', models: ['solo'] }] }, { engineStatsInterval: 3600 });
+    router.app.outliers?.failed('lonely', 'reset', 'a transient reset');
+    expect((await engineView(router, 'lonely')).outlier?.ejected).toBe(true);
+    expect((await postJson(`${router.url}/v1/completions`, { model: 'solo', prompt: 'x' })).status).toBe(200);
   });
 });
 

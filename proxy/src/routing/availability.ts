@@ -25,6 +25,10 @@ export class EngineAvailability implements HealthView {
     return !this.sleep?.isSleeping(engineId) && !this.outliers?.isEjected(engineId) && (this.checks?.isHealthy(engineId, model) ?? true);
   }
 
+  isHealthyUnlessEjected(engineId: string, model: string): boolean {
+    return !this.sleep?.isSleeping(engineId) && (this.checks?.isHealthy(engineId, model) ?? true);
+  }
+
   isRoutable(engine: EngineEntry, model: string): boolean {
     return engine.ready && engine.models.includes(model) && this.isHealthy(engine.id, model);
   }

@@ -18,7 +18,10 @@ export function findCandidates(
   exclude: ReadonlySet<string>,
 ): CandidateResult {
   const serving = snapshot.enginesServing(model);
-  const live = serving.filter((e) => e.ready && health.isHealthy(e.id, model) && !exclude.has(e.id));
+  let live = serving.filter((e) => e.ready && health.isHealthy(e.id, model) && !exclude.has(e.id));
+  // Every engine of the model ejected by outlier detection: use them anyway (panic mode, see HealthView).
+  const unlessEjected = health.isHealthyUnlessEjected?.bind(health);
+  if (live.length === 0 && unlessEjected) live = serving.filter((e) => e.ready && unlessEjected(e.id, model) && !exclude.has(e.id));
   const capable = live.filter((e) => supports(e.backendKind, needs));
   if (capable.length > 0) return { ok: true, engines: capable };
   if (live.length > 0) {
