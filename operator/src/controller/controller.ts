@@ -65,7 +65,11 @@ export class Controller {
     this.configMaps = informer<V1ConfigMap>('configmaps', collectionPath('v1', 'ConfigMap', ns), managed);
     this.services = informer<V1Service>('services', collectionPath('v1', 'Service', ns), managed);
 
-    this.events = new EventRecorder(client, { instance: options.identity, onError: (err) => logger.warn('could not record event', { error: String(err) }) });
+    this.events = new EventRecorder(client, { instance: options.identity, onError: (err) => {
+        // A namespace being deleted refuses new Events: nothing is wrong, its routers are going too.
+        if (String(err).includes('because it is being terminated')) logger.debug('event not recorded: namespace terminating', { error: String(err) });
+        else logger.warn('could not record event', { error: String(err) });
+      } });
     this.reconciler = new Reconciler({
       client,
       caches: { routers: this.routers, pods: this.pods, deployments: this.deployments, configMaps: this.configMaps },

@@ -55,11 +55,35 @@ export class MetricsHttpStatus extends Error {
   }
 }
 
-export const fetchMetricsText: MetricsFetcher = async (engineUrl, timeoutMs) => {
-  const response = await fetch(`${engineUrl}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+/** Socket errors of a kept-alive connection the engine closed as the request went out (not a refusal). */
+const BROKEN_CONNECTION_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function brokeOnConnection(err: unknown): boolean {
+  const cause = typeof err === 'object' && err !== null && 'cause' in err ? (err as { cause?: unknown }).cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && BROKEN_CONNECTION_CODES.has(code);
+}
+
+async function readMetrics(url: string, signal: AbortSignal, headers?: Record<string, string>): Promise<string> {
+  const response = await fetch(url, { signal, ...(headers ? { headers } : {}) });
   const text = await response.text();
   if (response.status !== 200) throw new MetricsHttpStatus(response.status);
   return text;
+}
+
+/**
+ * GET /metrics. A pooled connection the engine closed just as the scrape went out (vLLM's server
+ * drops idle ones, a busy one sooner than its timeout) is tried once more on a new connection: only
+ * a second failure says the engine is unreachable, since that ejects it from routing at once.
+ */
+export const fetchMetricsText: MetricsFetcher = async (engineUrl, timeoutMs) => {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await readMetrics(`${engineUrl}/metrics`, signal);
+  } catch (err) {
+    if (!brokeOnConnection(err)) throw err;
+    return readMetrics(`${engineUrl}/metrics`, signal, { connection: 'close' });
+  }
 };
 
 /**
