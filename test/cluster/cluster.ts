@@ -75,7 +75,8 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
     env: settings,
     async kubectlRun(args, stdin) {
       const run = execFileAsync(kubectl, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20 });
-      run.child.stdin?.end(stdin ?? '');
+      // A program that exits before reading its stdin makes the write fail with EPIPE: its exit says what happened.
+      run.child.stdin?.on('error', () => undefined).end(stdin ?? '');
       return (await run).stdout;
     },
     async stop() {

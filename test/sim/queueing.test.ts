@@ -54,11 +54,13 @@ describe('vllm-engine-sim scheduling policies (--scheduling-policy)', () => {
   });
 
   it('runs waiting requests lowest priority first under the priority policy, FIFO within one', async () => {
-    const sim = await startEngineSim({ maxNumSeqs: 1, tokenDelayMs: 10, outputTokens: 4, schedulingPolicy: 'priority' });
+    // The running request takes 2 s (200 tokens), so the four behind it queue up even on a busy machine.
+    const sim = await startEngineSim({ maxNumSeqs: 1, tokenDelayMs: 10, outputTokens: 200, schedulingPolicy: 'priority' });
     try {
       const order: string[] = [];
-      const send = (tag: string, priority: number) => postJson(`${sim.url}/v1/chat/completions`, chat(tag, priority)).then(() => void order.push(tag));
-      const running = send('running', 9);
+      const send = (tag: string, priority: number, maxTokens = 2) =>
+        postJson(`${sim.url}/v1/chat/completions`, { ...chat(tag, priority), max_tokens: maxTokens }).then(() => void order.push(tag));
+      const running = send('running', 9, 200);
       await waitFor(() => sim.stats.running === 1);
       const waiting: Array<Promise<void>> = [];
       for (const [tag, priority] of [['late-5', 5], ['urgent', -1], ['also-5', 5], ['zero', 0]] as const) {

@@ -46,7 +46,8 @@ export function helmBinary(): Promise<string> {
 /** Runs a program; never rejects on a non-zero exit (the code is in the result). */
 export async function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<RunResult> {
   const child = execFileAsync(file, args, { maxBuffer: 64 << 20, env: { ...process.env, ...env } });
-  child.child.stdin?.end(stdin ?? '');
+  // A program that exits before reading its stdin makes the write fail with EPIPE: its exit code says what happened.
+  child.child.stdin?.on('error', () => undefined).end(stdin ?? '');
   try {
     const { stdout, stderr } = await child;
     return { code: 0, stdout, stderr };
