@@ -62,7 +62,7 @@ describe('engine stats from real vLLM metrics', () => {
         num_gpu_blocks: own.numGpuBlocks,
       });
       expect(own.blockSize).toBe(128);
-      expect(own.numGpuBlocks).toBe(8192); // 1 GiB of KV cache
+      expect(own.numGpuBlocks).toBe(4096); // 1 GiB of float32 KV cache
     }
   });
 

@@ -46,4 +46,22 @@ describe('AnswerState', () => {
     expect(isErrorEvent({ object: 'error', message: 'x' })).toBe(true);
     expect(isErrorEvent(chat({ content: 'error' }))).toBe(false);
   });
+
+  it("keeps the token ids of the answer the client has, leaving out a token whose text is held back", () => {
+    const a = new AnswerState('text');
+    a.observe(text(' a', { prompt_token_ids: [1, 2], token_ids: [10] }));
+    a.observe(text(' b', { token_ids: [11] }));
+    a.observe(text('', { token_ids: [12] }));
+    expect([a.tokenPrompt, a.tokens]).toEqual([[1, 2, 10, 11], 2]);
+    a.beginLeg();
+    a.observe(text(' c', { prompt_token_ids: [1, 2, 10, 11], token_ids: [12] }));
+    expect([a.tokenPrompt, a.tokens, a.text]).toEqual([[1, 2, 10, 11, 12], 3, ' a b c']);
+  });
+
+  it('has no token prompt once a chunk with text came without its ids', () => {
+    const a = new AnswerState('text');
+    a.observe(text(' a', { prompt_token_ids: [1], token_ids: [10] }));
+    a.observe(text(' b'));
+    expect([a.tokenPrompt, a.tokens]).toEqual([undefined, 2]);
+  });
 });

@@ -41,6 +41,14 @@ export class AnswerState {
   private legChunks = 0;
   private legUsageTokens = 0;
   private leg = 0;
+  /** The prompt's token ids, from the first leg's first chunk (vLLM's `return_token_ids`). */
+  private promptIds: number[] | undefined;
+  /** The answer's token ids whose text the client has (through the last chunk with text). */
+  private readonly answerIds: number[] = [];
+  /** Ids of chunks with no text yet (vLLM holds back an incomplete character): not the client's yet. */
+  private pendingIds: number[] = [];
+  /** Every chunk with text so far carried its token ids. */
+  private idsComplete = true;
 
   constructor(private readonly kind: CompletionKind) {}
 
@@ -59,7 +67,17 @@ export class AnswerState {
    * unless started with a larger --stream-interval).
    */
   get tokens(): number {
+    if (this.idsComplete && this.promptIds) return this.answerIds.length;
     return this.tokensBeforeLeg + Math.max(this.legChunks, this.legUsageTokens);
+  }
+
+  /**
+   * The prompt and the answer the client has, as token ids, when every chunk carried them: a
+   * continuation from these is exact, where one from the text would be tokenized again (and may come
+   * out as other tokens, so even a greedy answer would part from an uninterrupted one).
+   */
+  get tokenPrompt(): number[] | undefined {
+    return this.idsComplete && this.promptIds ? [...this.promptIds, ...this.answerIds] : undefined;
   }
 
   /** Tokens sent before the current leg (what the current engine's usage does not include). */
@@ -70,6 +88,8 @@ export class AnswerState {
   /** Another engine takes over from here. */
   beginLeg(): void {
     this.tokensBeforeLeg = this.tokens;
+    // Held-back tokens are not the client's: the next engine produces them again.
+    this.pendingIds = [];
     this.legChunks = 0;
     this.legUsageTokens = 0;
     this.leg++;
@@ -102,10 +122,22 @@ export class AnswerState {
       if (nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning)) this.block('reasoning');
       content = delta.content;
     } else content = choice.text;
+    this.observeTokenIds(choice, typeof content === 'string' && content.length > 0);
     if (typeof content === 'string' && content.length > 0) {
       this.parts.push(content);
       this.textLength += content.length;
       this.legChunks++;
+    }
+  }
+
+  private observeTokenIds(choice: Json, hasText: boolean): void {
+    if (this.leg === 0 && this.promptIds === undefined && isTokenIds(choice.prompt_token_ids)) this.promptIds = choice.prompt_token_ids;
+    const ids = choice.token_ids;
+    if (isTokenIds(ids)) this.pendingIds.push(...ids);
+    else if (hasText) this.idsComplete = false;
+    if (hasText && this.pendingIds.length > 0) {
+      this.answerIds.push(...this.pendingIds);
+      this.pendingIds = [];
     }
   }
 
@@ -115,3 +147,5 @@ export class AnswerState {
 }
 
 const nonEmpty = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+
+const isTokenIds = (v: unknown): v is number[] => Array.isArray(v) && v.every((id) => Number.isInteger(id) && (id as number) >= 0);

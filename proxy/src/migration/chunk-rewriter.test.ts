@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { rewriteChunk, wholeAnswerUsage, type RewriteContext } from './chunk-rewriter.js';
+import { rewriteChunk, withoutTokenIds, wholeAnswerUsage, type RewriteContext } from './chunk-rewriter.js';
 
 const context: RewriteContext = {
   kind: 'chat',
@@ -51,5 +51,13 @@ describe('wholeAnswerUsage', () => {
     expect(wholeAnswerUsage({ prompt_tokens: 15, completion_tokens: 2 }, 5, 9)).toEqual({ prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 });
     const usage = { prompt_tokens: 15, completion_tokens: 2, total_tokens: 17 };
     expect(wholeAnswerUsage(usage, 0, undefined)).toBe(usage);
+  });
+});
+
+describe('withoutTokenIds', () => {
+  it('takes the ids the router asked for out of every choice and leaves the rest', () => {
+    const chunk = { id: 'c', choices: [{ index: 0, text: ' a', token_ids: [5], prompt_token_ids: [1, 2], finish_reason: null }], usage: null };
+    expect(withoutTokenIds(chunk)).toEqual({ id: 'c', choices: [{ index: 0, text: ' a', finish_reason: null }], usage: null });
+    expect(chunk.choices[0]).toHaveProperty('token_ids');
   });
 });

@@ -55,3 +55,16 @@ export function wholeAnswerUsage(usage: Json, tokensBefore: number, promptTokens
     out.prompt_tokens_details = { ...details, cached_tokens: Math.min(details.cached_tokens, prompt) };
   return out;
 }
+
+/** A chunk without the token ids the router asked vLLM for (`prompt_token_ids`, `token_ids` on each choice). */
+export function withoutTokenIds(chunk: Json): Json {
+  if (!Array.isArray(chunk.choices)) return chunk;
+  return {
+    ...chunk,
+    choices: chunk.choices.map((choice: unknown) => {
+      if (!isRecord(choice)) return choice;
+      const { prompt_token_ids: _prompt, token_ids: _answer, ...rest } = choice;
+      return rest;
+    }),
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { continuationBody, requestBlocker, tokensLeft } from './continuation.js';
+import { continuationBody, requestBlocker, tokenContinuationBody, tokensLeft, withTokenIds } from './continuation.js';
 
 describe('continuationBody', () => {
   it('completions: appends the text so far to the prompt and lowers the limits by the tokens sent', () => {
@@ -65,5 +65,22 @@ describe('requestBlocker', () => {
   it('lets ordinary requests through, tools and sampling included', () => {
     expect(requestBlocker('chat', { messages: [{ role: 'user', content: 'x' }], n: 1, tools: [{}], seed: 1, temperature: 0.7, response_format: { type: 'text' } })).toBeUndefined();
     expect(requestBlocker('text', { prompt: ['one'], logprobs: null })).toBeUndefined();
+  });
+});
+
+describe('continuing from token ids', () => {
+  it('puts the prompt and answer ids in the prompt and lowers the limits by the tokens sent', () => {
+    const body = { model: 'm', prompt: 'Once', max_tokens: 10, min_tokens: 4, stream: true, return_token_ids: true };
+    expect(tokenContinuationBody(body, [1, 2, 3], 2)).toEqual({ model: 'm', prompt: [1, 2, 3], max_tokens: 8, min_tokens: 2, stream: true, return_token_ids: true });
+  });
+
+  it('asks for token ids on streamed completions only, never over the client\'s own choice or with stop strings', () => {
+    expect(withTokenIds('text', { prompt: 'x', stream: true })).toEqual({ prompt: 'x', stream: true, return_token_ids: true });
+    expect(withTokenIds('text', { prompt: 'x', stream: true, stop: [] })).toEqual({ prompt: 'x', stream: true, stop: [], return_token_ids: true });
+    expect(withTokenIds('text', { prompt: 'x' })).toBeUndefined();
+    expect(withTokenIds('chat', { messages: [], stream: true })).toBeUndefined();
+    expect(withTokenIds('text', { prompt: 'x', stream: true, return_token_ids: false })).toBeUndefined();
+    expect(withTokenIds('text', { prompt: 'x', stream: true, stop: 'END' })).toBeUndefined();
+    expect(withTokenIds('text', { prompt: 'x', stream: true, stop: ['a'] })).toBeUndefined();
   });
 });

@@ -33,10 +33,7 @@ export function requestBlocker(kind: CompletionKind, body: Json): RequestBlocker
  */
 export function continuationBody(kind: CompletionKind, body: Json, sentText: string, sentTokens: number): Json {
   if (sentText.length === 0 && sentTokens === 0) return body;
-  const next: Json = { ...body };
-  for (const field of ['max_tokens', 'max_completion_tokens'])
-    if (isCount(body[field])) next[field] = Math.max(1, (body[field] as number) - sentTokens);
-  if (isCount(body.min_tokens)) next.min_tokens = Math.max(0, body.min_tokens - sentTokens);
+  const next = withLimitsLowered(body, sentTokens);
   if (kind === 'text') {
     const prompt = promptText(body.prompt);
     next.prompt = Array.isArray(body.prompt) ? [prompt + sentText] : prompt + sentText;
@@ -45,6 +42,37 @@ export function continuationBody(kind: CompletionKind, body: Json, sentText: str
   next.messages = continuedMessages(body, sentText);
   next.continue_final_message = true;
   next.add_generation_prompt = false;
+  return next;
+}
+
+/**
+ * A completions continuation from token ids: the prompt becomes the original prompt's ids followed by
+ * the ids of the answer the client has (vLLM takes a list of ids as the prompt), so the next engine
+ * carries on from exactly those tokens; limits shrink as in continuationBody.
+ */
+export function tokenContinuationBody(body: Json, tokenPrompt: readonly number[], sentTokens: number): Json {
+  return { ...withLimitsLowered(body, sentTokens), prompt: [...tokenPrompt] };
+}
+
+/**
+ * The first leg's body for a streamed completion on vLLM engines: with `return_token_ids`, so that a
+ * break can be continued from token ids (see tokenContinuationBody). Undefined when the request
+ * should go as it is: a chat, a client asking for token ids itself (it gets them unchanged), or stop
+ * strings (vLLM holds back text that may begin one, so the text would lag the ids).
+ */
+export function withTokenIds(kind: CompletionKind, body: Json): Json | undefined {
+  if (kind !== 'text' || body.stream !== true || body.return_token_ids !== undefined) return undefined;
+  if (hasStopStrings(body.stop)) return undefined;
+  return { ...body, return_token_ids: true };
+}
+
+const hasStopStrings = (stop: unknown): boolean => (typeof stop === 'string' && stop.length > 0) || (Array.isArray(stop) && stop.length > 0);
+
+function withLimitsLowered(body: Json, sentTokens: number): Json {
+  const next: Json = { ...body };
+  for (const field of ['max_tokens', 'max_completion_tokens'])
+    if (isCount(body[field])) next[field] = Math.max(1, (body[field] as number) - sentTokens);
+  if (isCount(body.min_tokens)) next.min_tokens = Math.max(0, body.min_tokens - sentTokens);
   return next;
 }
 

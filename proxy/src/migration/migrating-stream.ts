@@ -3,8 +3,8 @@ import { clientResponseHeaders } from '../forward/headers.js';
 import type { UpstreamExchange } from '../routing/routing-core.js';
 import { AnswerState, isErrorEvent, isRecord, type Json } from './answer-state.js';
 import { breakReasonOf, type BreakReason } from './break-reason.js';
-import { rewriteChunk } from './chunk-rewriter.js';
-import { continuationBody, tokensLeft } from './continuation.js';
+import { rewriteChunk, withoutTokenIds } from './chunk-rewriter.js';
+import { continuationBody, tokenContinuationBody, tokensLeft } from './continuation.js';
 import type { MigrationJob } from './migration-job.js';
 import type { MigrationOutcome } from './migration-metrics.js';
 import type { RequestMigrator } from './request-migrator.js';
@@ -158,7 +158,7 @@ export class MigratingStream {
     }
     if (leg === 0) {
       this.answer.observe(chunk);
-      return { write: event.raw };
+      return { write: this.job.tokenIdsAdded ? sseEvent(JSON.stringify(withoutTokenIds(chunk))) : event.raw };
     }
     const roleSent = this.answer.roleSent;
     this.answer.observe(chunk);
@@ -171,7 +171,7 @@ export class MigratingStream {
     });
     if (!out) return {};
     this.notePause();
-    return { write: sseEvent(JSON.stringify(out)) };
+    return { write: sseEvent(JSON.stringify(this.job.tokenIdsAdded ? withoutTokenIds(out) : out)) };
   }
 
   private plan(): Plan {
@@ -182,7 +182,11 @@ export class MigratingStream {
     const left = a.contentSent ? tokensLeft(this.job.body, a.tokens) : undefined;
     if (left !== undefined && left <= 0) return { kind: 'finish' };
     if (!this.job.hasAttemptsLeft) return { kind: 'skip', outcome: 'exhausted', detail: 'exhausted' };
-    return { kind: 'continue', body: continuationBody(this.job.kind, this.job.body, a.text, a.contentSent ? a.tokens : 0) };
+    const tokenPrompt = a.contentSent && this.job.tokenIdsAdded ? a.tokenPrompt : undefined;
+    const body = tokenPrompt
+      ? tokenContinuationBody(this.job.firstBody, tokenPrompt, a.tokens)
+      : continuationBody(this.job.kind, this.job.firstBody, a.text, a.contentSent ? a.tokens : 0);
+    return { kind: 'continue', body };
   }
 
   /** Find an engine to continue on; undefined when the client stream has been ended instead. */

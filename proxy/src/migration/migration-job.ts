@@ -17,6 +17,10 @@ export class MigrationJob {
   readonly tried = new Set<string>();
   readonly blocker: RequestBlocker | undefined;
   readonly includeUsage: boolean;
+  /** The first leg's body: the client's, or with the `return_token_ids` the router added (see withTokenIds). */
+  firstBody: Json;
+  /** The router asked the engines for token ids: they are taken out of what the client gets. */
+  tokenIdsAdded = false;
   private attemptsLeft: number;
   private pending: { reason: BreakReason; from: string } | undefined;
 
@@ -32,9 +36,16 @@ export class MigrationJob {
     private admission?: AdmitFirst,
   ) {
     this.attemptsLeft = attempts;
+    this.firstBody = body;
     this.blocker = requestBlocker(kind, body);
     const options = body.stream_options;
     this.includeUsage = typeof options === 'object' && options !== null && (options as Json).include_usage === true;
+  }
+
+  /** Send the first leg (and continuations) with token ids asked for, to continue a break from them. */
+  askTokenIds(body: Json): void {
+    this.firstBody = body;
+    this.tokenIdsAdded = true;
   }
 
   get model(): string {

@@ -6,6 +6,7 @@ import type { RoutedRequest, RoutingCore, UpstreamExchange } from '../routing/ro
 import type { CompletionKind, Json } from './answer-state.js';
 import { relayBufferedAnswer } from './buffered-answer.js';
 import { DrainWatch } from './drain-watch.js';
+import { withTokenIds } from './continuation.js';
 import { MigratingStream } from './migrating-stream.js';
 import { MigrationJob } from './migration-job.js';
 import type { MigrationMetrics } from './migration-metrics.js';
@@ -74,6 +75,8 @@ export class RequestMigrator {
   async forward(request: RoutedRequest, res: ServerResponse, ctx: RequestContext, passthrough: PassthroughRelay, admit?: AdmitFirst): Promise<void> {
     const kind = ENDPOINT_KINDS.get(request.path.split('?')[0]!) ?? 'chat';
     const job = new MigrationJob(kind, request, request.json ?? {}, res, ctx, this.options.attempts, this.options.metrics, admit);
+    const withIds = job.blocker === undefined && this.onlyVllmServes(job.model) ? withTokenIds(kind, job.body) : undefined;
+    if (withIds) job.askTokenIds(withIds);
     const exchange = await this.openFirst(job);
     ctx.notes.engine = exchange.engine.url;
     if (exchange.prefill) ctx.notes.prefillEngine = exchange.prefill.engine.url;
@@ -93,7 +96,7 @@ export class RequestMigrator {
     let timedOut: unknown;
     for (;;) {
       try {
-        return await this.send(job, job.body, job.migrating ? 'retry' : 'first');
+        return await this.send(job, job.firstBody, job.migrating ? 'retry' : 'first');
       } catch (err) {
         const outcome = outcomeOfSendError(err, job.request.signal);
         job.settle(outcome);
@@ -135,6 +138,12 @@ export class RequestMigrator {
     } finally {
       for (const id of excluded) job.tried.delete(id);
     }
+  }
+
+  /** Token ids are asked for only where every engine of the model is a vLLM (others may refuse the field). */
+  private onlyVllmServes(model: string): boolean {
+    const engines: readonly EngineEntry[] = this.options.core.snapshot?.enginesServing(model) ?? [];
+    return engines.length > 0 && engines.every((e) => e.backendKind === 'vllm');
   }
 
   private enginesUnableToContinue(job: MigrationJob): string[] {

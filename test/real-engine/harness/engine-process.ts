@@ -86,11 +86,15 @@ function commandFor(spec: EngineSpec, port: number): { command: string; args: st
       '--max-model-len', '1024',
       '--enable-prefix-caching',
       '--max-num-seqs', '4',
+      // The CPU build's default bf16 makes a prompt's prefill and its token-by-token decode part on
+      // near-ties (a greedy answer continued from its first 10-100 token ids left the original at
+      // token 254); in float32 they agree, so a migrated answer can be compared token for token.
+      '--dtype', 'float32',
       ...(spec.extraArgs ?? []),
     ],
     env: {
       ...common,
-      VLLM_CPU_KVCACHE_SPACE: '1', // GiB: 8,192 blocks of 128 tokens
+      VLLM_CPU_KVCACHE_SPACE: '1', // GiB: 4,096 blocks of 128 tokens in float32
       VLLM_CPU_OMP_THREADS_BIND: String(spec.cpu),
       VLLM_NO_USAGE_STATS: '1',
       VLLM_DO_NOT_TRACK: '1',
