@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A vLLM-like /v1/completions engine over a toy vocabulary, for what the simulator does not do:
- * `return_token_ids` and prompts given as token ids. A string prompt's ids are its character codes;
+ * A vLLM-like /v1/completions and /v1/chat/completions engine over a toy vocabulary, for what the
+ * simulator does not do: `return_token_ids` and prompts given as token ids (a chat's template is
+ * chatPromptIds; like vLLM, its first chunk carries the prompt's ids). A string prompt's ids are its character codes;
  * each next token is the sum of every id so far modulo 97 (greedy and deterministic, so an answer
  * continued from its ids equals an uninterrupted one); token n reads as ` w<n>`. Like vLLM, with
  * `return_token_ids` the first chunk carries `prompt_token_ids` and each chunk its `token_ids`; a
@@ -19,8 +20,9 @@ export interface TokenEngineFleet {
 
 export interface TokenEngine {
   url: string;
-  /** Bodies of the completions requests it got, in order. */
+  /** Bodies of the requests it got, in order, and their paths. */
   bodies: Array<Record<string, unknown>>;
+  paths: string[];
   close(): Promise<void>;
 }
 
@@ -30,6 +32,15 @@ export function promptIds(prompt: unknown): number[] {
   if (Array.isArray(prompt) && prompt.every((p) => typeof p === 'number')) return prompt as number[];
   const text = typeof prompt === 'string' ? prompt : Array.isArray(prompt) && typeof prompt[0] === 'string' ? prompt[0] : '';
   return [...text].map((c) => c.codePointAt(0)!);
+}
+
+/** The toy model's context length: an answer without a limit fills it. */
+const CONTEXT = 64;
+
+/** A chat's prompt ids: its template is a 1, each message's content as character codes, a 2. */
+export function chatPromptIds(messages: unknown): number[] {
+  const contents = Array.isArray(messages) ? messages.map((m) => String((m as { content?: unknown }).content ?? '')) : [];
+  return [1, ...[...contents.join('')].map((c) => c.codePointAt(0)!), 2];
 }
 
 /** The toy model's greedy answer of `count` tokens to `prompt`. */
@@ -48,40 +59,45 @@ export function greedyAnswer(prompt: readonly number[], count: number): number[]
 
 export async function startTokenEngine(host: string, fleet: TokenEngineFleet): Promise<TokenEngine> {
   const bodies: Array<Record<string, unknown>> = [];
+  const paths: string[] = [];
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      if (req.url !== '/v1/completions') {
+      const chat = req.url === '/v1/chat/completions';
+      if (!chat && req.url !== '/v1/completions') {
         res.writeHead(404).end();
         return;
       }
       const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
       bodies.push(body);
+      paths.push(req.url ?? '');
       const dieAfter = fleet.dieAfterChunks;
       fleet.dieAfterChunks = undefined;
-      const prompt = promptIds(body.prompt);
-      const answer = greedyAnswer(prompt, typeof body.max_tokens === 'number' ? body.max_tokens : 16);
+      const prompt = chat ? chatPromptIds(body.messages) : promptIds(body.prompt);
+      const limit = chat ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens === undefined ? 16 : body.max_tokens;
+      const answer = greedyAnswer(prompt, typeof limit === 'number' ? limit : CONTEXT - prompt.length);
       const withIds = body.return_token_ids === true;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const events: string[] = [];
+      const object = chat ? 'chat.completion.chunk' : 'text_completion';
+      const envelope = { id: `cmpl-${bodies.length}`, object, created: 7, model: body.model };
+      if (chat) events.push(`data: ${JSON.stringify({ ...envelope, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }], ...(withIds ? { prompt_token_ids: prompt } : {}) })}\n\n`);
       let carried = '';
       answer.forEach((id, i) => {
         const held = fleet.heldBack?.has(i) && i < answer.length - 1;
         const text = held ? '' : carried + tokenText(id);
         carried = held ? carried + tokenText(id) : '';
-        const choice = {
-          index: 0,
-          text,
-          logprobs: null,
-          finish_reason: i === answer.length - 1 ? 'length' : null,
-          ...(withIds ? { token_ids: [id], ...(i === 0 ? { prompt_token_ids: prompt } : {}) } : {}),
-        };
-        events.push(`data: ${JSON.stringify({ id: `cmpl-${bodies.length}`, object: 'text_completion', created: 7, model: body.model, choices: [choice] })}\n\n`);
+        const finish = i === answer.length - 1 ? (typeof limit === 'number' ? 'length' : 'stop') : null;
+        const ids = withIds ? { token_ids: [id], ...(i === 0 && !chat ? { prompt_token_ids: prompt } : {}) } : {};
+        const choice = chat
+          ? { index: 0, delta: text ? { content: text } : {}, logprobs: null, finish_reason: finish, ...ids }
+          : { index: 0, text, logprobs: null, finish_reason: finish, ...ids };
+        events.push(`data: ${JSON.stringify({ ...envelope, choices: [choice] })}\n\n`);
       });
       const usage = { prompt_tokens: prompt.length, completion_tokens: answer.length, total_tokens: prompt.length + answer.length };
       const options = body.stream_options as { include_usage?: boolean } | undefined;
-      if (options?.include_usage) events.push(`data: ${JSON.stringify({ id: `cmpl-${bodies.length}`, object: 'text_completion', created: 7, model: body.model, choices: [], usage })}\n\n`);
+      if (options?.include_usage) events.push(`data: ${JSON.stringify({ ...envelope, choices: [], usage })}\n\n`);
       events.push('data: [DONE]\n\n');
       if (dieAfter !== undefined) res.write(events.slice(0, dieAfter).join(''), () => res.destroy());
       else res.end(events.join(''));
@@ -92,6 +108,7 @@ export async function startTokenEngine(host: string, fleet: TokenEngineFleet): P
   return {
     url: `http://${host}:${port}`,
     bodies,
+    paths,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,7 +1,8 @@
 /**
- * Request migration with real engines: a vLLM killed while it streams a greedy completion. The
- * client's one stream carries on from the other engine (same id, one finish, usage for the whole
- * answer), and since the router continues from token ids, the text equals an uninterrupted run's.
+ * Request migration with real engines: a vLLM killed while it streams a greedy completion and a
+ * greedy chat. Each client stream carries on from the other engine (same id, one finish, usage for
+ * the whole answer), and since the router continues from token ids, each text equals an
+ * uninterrupted run's.
  * The killed engine is started again on its address for the suites after this one.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -17,13 +18,56 @@ interface EngineView {
   in_flight: number;
 }
 
-/** vLLM's own sampling switch: no early end of text, so the answer is exactly max_tokens long. */
-type GreedyStream = OpenAI.CompletionCreateParamsStreaming & { ignore_eos: boolean };
+/** vLLM's own sampling switch: no early end of text, so each answer is exactly max_tokens long. */
+interface Greedy {
+  temperature: 0;
+  ignore_eos: true;
+}
 
 const PROMPT = 'def main():';
+const MESSAGES: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'import os' }];
 const MAX_TOKENS = 600;
-/** Far enough into the answer that the continuation has a real prefix to carry on from. */
-const KILL_AFTER_CHUNKS = 40;
+/** The client's chunks before the kill (the router has relayed more by then: the engine runs on). */
+const KILL_AFTER_CHUNKS = 5;
+const GREEDY: Greedy = { temperature: 0, ignore_eos: true };
+
+/** One streamed answer read chunk by chunk: its text, ids, finish reasons and usage. */
+class StreamReader<C extends { id: string; usage?: OpenAI.CompletionUsage | null }> {
+  text = '';
+  chunks = 0;
+  readonly ids = new Set<string>();
+  readonly finishes: string[] = [];
+  usage: OpenAI.CompletionUsage | undefined;
+  private readonly iterator: AsyncIterator<C>;
+
+  constructor(
+    stream: AsyncIterable<C>,
+    private readonly parts: (chunk: C) => Array<{ text: string; finish: string | null }>,
+  ) {
+    this.iterator = stream[Symbol.asyncIterator]();
+  }
+
+  /** Read until `count` chunks have come (or the stream ends); false when it ended. */
+  async readUntil(count: number): Promise<boolean> {
+    while (this.chunks < count) {
+      const next = await this.iterator.next();
+      if (next.done) return false;
+      const chunk = next.value;
+      this.chunks++;
+      this.ids.add(chunk.id);
+      if (chunk.usage) this.usage = chunk.usage;
+      for (const part of this.parts(chunk)) {
+        this.text += part.text;
+        if (part.finish) this.finishes.push(part.finish);
+      }
+    }
+    return true;
+  }
+
+  readToEnd(): Promise<boolean> {
+    return this.readUntil(Number.POSITIVE_INFINITY);
+  }
+}
 
 describe('a real vLLM engine killed mid-answer', () => {
   let router: RunningRouter;
@@ -35,66 +79,61 @@ describe('a real vLLM engine killed mid-answer', () => {
     router = await startRouter(
       {
         engines: [{ id: 'a', url: engine('a').url, models: ['tiny'] }, { id: 'b', url: engine('b').url, models: ['tiny'] }],
+        // One session: both streams go to the same engine, so one kill breaks both.
+        routingLogic: 'session',
+        sessionKey: 'x-user-id',
         logger: routerLog('migration'),
       },
       { outlierProbeIntervalSeconds: 1 },
     );
-    client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+    client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000, defaultHeaders: { 'x-user-id': 'one-session' } });
   });
 
   afterAll(async () => router?.close());
 
-  it('the stream continues on the other engine from where the dead one stopped', async () => {
-    const greedy = { model: 'tiny', prompt: PROMPT, max_tokens: MAX_TOKENS, temperature: 0, ignore_eos: true };
-    const params: GreedyStream = { ...greedy, stream: true, stream_options: { include_usage: true } };
-    const stream = await client.completions.create(params);
+  it('a completion and a chat continue on the other engine, each equal to an uninterrupted run', async () => {
+    // Both opened at once, and the kill comes a few chunks in: on a 2-core machine a 600-token answer
+    // takes the tiny model about 2 s, and the engine must still be generating both when it dies.
+    const [completionStream, chatStream] = await Promise.all([
+      client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: MAX_TOKENS, stream: true, stream_options: { include_usage: true }, ...GREEDY }),
+      client.chat.completions.create({ model: 'tiny', messages: MESSAGES, max_tokens: MAX_TOKENS, stream: true, stream_options: { include_usage: true }, ...GREEDY }),
+    ]);
+    const completion = new StreamReader(completionStream, (c) => c.choices.map((ch) => ({ text: ch.text, finish: ch.finish_reason })));
+    const chat = new StreamReader(chatStream, (c) => c.choices.map((ch) => ({ text: ch.delta.content ?? '', finish: ch.finish_reason })));
+    expect(await completion.readUntil(KILL_AFTER_CHUNKS)).toBe(true);
+    expect(await chat.readUntil(KILL_AFTER_CHUNKS)).toBe(true);
 
-    let text = '';
-    let textAtKill = '';
-    const ids = new Set<string>();
-    const finishes: string[] = [];
-    let usage: OpenAI.CompletionUsage | undefined;
-    let chunks = 0;
-    let victim: string | undefined;
-    for await (const chunk of stream) {
-      ids.add(chunk.id);
-      for (const choice of chunk.choices) {
-        text += choice.text;
-        if (choice.finish_reason) finishes.push(choice.finish_reason);
-      }
-      chunks++;
-      if (chunk.usage) usage = chunk.usage;
-      if (victim === undefined && chunks >= KILL_AFTER_CHUNKS) {
-        // The engine serving this stream is the one with a request in flight.
-        const views = (await getJson(`${router.url}/engines`)).json as EngineView[];
-        victim = views.find((v) => v.in_flight > 0)?.engine_id;
-        expect(victim).toBeDefined();
-        textAtKill = text;
-        const dying = engine(victim!);
-        killed = { name: victim!, port: dying.spec.port || Number(new URL(dying.url).port) };
-        await killEngine(dying);
-        forgetEngine(victim!);
-      }
+    // The engine serving both streams is the one with two requests in flight.
+    const views = (await getJson(`${router.url}/engines`)).json as EngineView[];
+    const victim = views.find((v) => v.in_flight === 2)?.engine_id;
+    expect(victim).toBeDefined();
+    const atKill = { completion: completion.text, chat: chat.text };
+    const dying = engine(victim!);
+    killed = { name: victim!, port: dying.spec.port || Number(new URL(dying.url).port) };
+    await killEngine(dying);
+    forgetEngine(victim!);
+    await Promise.all([completion.readToEnd(), chat.readToEnd()]);
+
+    // Each is one answer, as one engine would have given it.
+    for (const [name, answer] of [['completion', completion], ['chat', chat]] as const) {
+      expect({ name, ids: answer.ids.size, finishes: answer.finishes, tokens: answer.usage?.completion_tokens }).toEqual({ name, ids: 1, finishes: ['length'], tokens: MAX_TOKENS });
+      expect(answer.text.startsWith(atKill[name])).toBe(true);
     }
-    const survivor = victim === 'a' ? 'b' : 'a';
-
-    // One answer, as one engine would have given it.
-    expect(ids.size).toBe(1);
-    expect(finishes).toEqual(['length']);
-    expect(usage?.completion_tokens).toBe(MAX_TOKENS);
-    expect(text.startsWith(textAtKill)).toBe(true);
-    expect(text.length).toBeGreaterThan(textAtKill.length);
     const metrics = await (await fetch(`${router.url}/metrics`)).text();
-    expect(metrics).toMatch(/^vllm_router_request_migrations_total\{[^}]*outcome="completed"[^}]*\} 1$/m);
+    const completed = [...metrics.matchAll(/^vllm_router_request_migrations_total\{[^}]*outcome="completed"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(completed).toBe(2);
 
-    // Continued from token ids, the answer is the uninterrupted one (same weights, greedy).
-    const whole = await postJson(`${engine(survivor).url}/v1/completions`, greedy);
-    const uninterrupted = (whole.json as OpenAI.Completion).choices[0]!.text;
-    process.stdout.write(
-      `migration with real vLLM: engine ${victim} killed ${textAtKill.length} characters into the answer; the migrated answer ` +
-        `${text === uninterrupted ? 'equals' : `parts at character ${commonPrefix(text, uninterrupted)} from`} the uninterrupted one (${uninterrupted.length} characters)\n`,
-    );
-    expect(text).toBe(uninterrupted);
+    // Continued from token ids, each answer is the uninterrupted one (same weights, greedy).
+    const survivor = engine(victim === 'a' ? 'b' : 'a').url;
+    const wholeCompletion = ((await postJson(`${survivor}/v1/completions`, { model: 'tiny', prompt: PROMPT, max_tokens: MAX_TOKENS, ...GREEDY })).json as OpenAI.Completion).choices[0]!.text;
+    const wholeChat = ((await postJson(`${survivor}/v1/chat/completions`, { model: 'tiny', messages: MESSAGES, max_tokens: MAX_TOKENS, ...GREEDY })).json as OpenAI.ChatCompletion).choices[0]!.message.content!;
+    for (const [name, migrated, uninterrupted] of [['completion', completion.text, wholeCompletion], ['chat', chat.text, wholeChat]] as const)
+      process.stdout.write(
+        `migration with real vLLM (${name}): engine ${victim} killed ${atKill[name].length} characters in; the migrated answer ` +
+          `${migrated === uninterrupted ? 'equals' : `parts at character ${commonPrefix(migrated, uninterrupted)} from`} the uninterrupted one (${uninterrupted.length} characters)\n`,
+      );
+    expect(completion.text).toBe(wholeCompletion);
+    expect(chat.text).toBe(wholeChat);
   });
 
   it('the killed engine comes back when it runs again on its address', async () => {

@@ -64,4 +64,11 @@ describe('AnswerState', () => {
     a.observe(text(' b'));
     expect([a.tokenPrompt, a.tokens]).toEqual([undefined, 2]);
   });
+
+  it("takes a chat's prompt ids from its first chunk", () => {
+    const a = new AnswerState('chat');
+    a.observe({ ...chat({ role: 'assistant', content: '' }), prompt_token_ids: [4, 5] });
+    a.observe(chat({ content: 'hi' }, { token_ids: [40] }));
+    expect(a.tokenPrompt).toEqual([4, 5, 40]);
+  });
 });

@@ -99,6 +99,8 @@ export class AnswerState {
   observe(chunk: Json): void {
     if (!this.header && (chunk.id !== undefined || chunk.created !== undefined))
       this.header = { id: chunk.id, created: chunk.created, model: chunk.model, object: chunk.object };
+    // A chat's prompt ids come on its first chunk, a completion's on its first choice.
+    if (this.leg === 0 && this.promptIds === undefined && isTokenIds(chunk.prompt_token_ids)) this.promptIds = chunk.prompt_token_ids;
     if (Array.isArray(chunk.choices)) for (const choice of chunk.choices) this.observeChoice(choice);
     const usage = chunk.usage;
     if (isRecord(usage)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { rewriteChunk, withoutTokenIds, wholeAnswerUsage, type RewriteContext } from './chunk-rewriter.js';
+import { chatChunkFromText, rewriteChunk, withoutTokenIds, wholeAnswerUsage, type RewriteContext } from './chunk-rewriter.js';
 
 const context: RewriteContext = {
   kind: 'chat',
@@ -59,5 +59,18 @@ describe('withoutTokenIds', () => {
     const chunk = { id: 'c', choices: [{ index: 0, text: ' a', token_ids: [5], prompt_token_ids: [1, 2], finish_reason: null }], usage: null };
     expect(withoutTokenIds(chunk)).toEqual({ id: 'c', choices: [{ index: 0, text: ' a', finish_reason: null }], usage: null });
     expect(chunk.choices[0]).toHaveProperty('token_ids');
+  });
+});
+
+describe('chatChunkFromText', () => {
+  it('turns a completions chunk into a chat chunk with the text as content, keeping finish reason and ids', () => {
+    const chunk = { id: 'cmpl-2', object: 'text_completion', created: 5, model: 'm', choices: [{ index: 0, text: ' more', logprobs: null, finish_reason: null, stop_reason: null, token_ids: [7] }] };
+    expect(chatChunkFromText(chunk)).toEqual({ id: 'cmpl-2', object: 'chat.completion.chunk', created: 5, model: 'm', choices: [{ index: 0, delta: { content: ' more' }, logprobs: null, finish_reason: null, token_ids: [7] }] });
+    const last = { id: 'cmpl-2', choices: [{ index: 0, text: '', finish_reason: 'length' }], usage: null };
+    expect(chatChunkFromText(last)).toEqual({ id: 'cmpl-2', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }], usage: null });
+  });
+
+  it('takes a chat chunk\'s own prompt ids out too', () => {
+    expect(withoutTokenIds({ id: 'c', prompt_token_ids: [1], choices: [{ index: 0, delta: { role: 'assistant' } }] })).toEqual({ id: 'c', choices: [{ index: 0, delta: { role: 'assistant' } }] });
   });
 });

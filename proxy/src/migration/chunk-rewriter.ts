@@ -56,15 +56,37 @@ export function wholeAnswerUsage(usage: Json, tokensBefore: number, promptTokens
   return out;
 }
 
-/** A chunk without the token ids the router asked vLLM for (`prompt_token_ids`, `token_ids` on each choice). */
+/** A chunk without the token ids the router asked vLLM for (`prompt_token_ids`, and `token_ids` on each choice). */
 export function withoutTokenIds(chunk: Json): Json {
-  if (!Array.isArray(chunk.choices)) return chunk;
+  const { prompt_token_ids: _chatPrompt, ...rest } = chunk;
+  if (!Array.isArray(chunk.choices)) return rest;
   return {
-    ...chunk,
+    ...rest,
     choices: chunk.choices.map((choice: unknown) => {
       if (!isRecord(choice)) return choice;
       const { prompt_token_ids: _prompt, token_ids: _answer, ...rest } = choice;
       return rest;
     }),
   };
+}
+
+/**
+ * A /v1/completions chunk (a chat continued from token ids) as a chat chunk: its text as the delta's
+ * content; finish reason, token ids and usage kept; id, created and model are set by rewriteChunk.
+ */
+export function chatChunkFromText(chunk: Json): Json {
+  const out: Json = { ...chunk, object: 'chat.completion.chunk' };
+  if (Array.isArray(chunk.choices))
+    out.choices = chunk.choices.map((choice: unknown) => {
+      if (!isRecord(choice)) return choice;
+      const text = choice.text;
+      return {
+        index: choice.index,
+        delta: typeof text === 'string' && text.length > 0 ? { content: text } : {},
+        logprobs: null,
+        finish_reason: choice.finish_reason ?? null,
+        ...(choice.token_ids !== undefined ? { token_ids: choice.token_ids } : {}),
+      };
+    });
+  return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { continuationBody, requestBlocker, tokenContinuationBody, tokensLeft, withTokenIds } from './continuation.js';
+import { chatTokenContinuation, completionsPathFor, continuationBody, requestBlocker, tokenContinuationBody, tokensLeft, withTokenIds } from './continuation.js';
 
 describe('continuationBody', () => {
   it('completions: appends the text so far to the prompt and lowers the limits by the tokens sent', () => {
@@ -74,13 +74,35 @@ describe('continuing from token ids', () => {
     expect(tokenContinuationBody(body, [1, 2, 3], 2)).toEqual({ model: 'm', prompt: [1, 2, 3], max_tokens: 8, min_tokens: 2, stream: true, return_token_ids: true });
   });
 
-  it('asks for token ids on streamed completions only, never over the client\'s own choice or with stop strings', () => {
+  it('asks for token ids on streamed chats and completions only, never over the client\'s own choice or with stop strings', () => {
     expect(withTokenIds('text', { prompt: 'x', stream: true })).toEqual({ prompt: 'x', stream: true, return_token_ids: true });
+    expect(withTokenIds('chat', { messages: [], stream: true })).toEqual({ messages: [], stream: true, return_token_ids: true });
     expect(withTokenIds('text', { prompt: 'x', stream: true, stop: [] })).toEqual({ prompt: 'x', stream: true, stop: [], return_token_ids: true });
     expect(withTokenIds('text', { prompt: 'x' })).toBeUndefined();
-    expect(withTokenIds('chat', { messages: [], stream: true })).toBeUndefined();
+    expect(withTokenIds('chat', { messages: 'hi', stream: true })).toBeUndefined();
     expect(withTokenIds('text', { prompt: 'x', stream: true, return_token_ids: false })).toBeUndefined();
     expect(withTokenIds('text', { prompt: 'x', stream: true, stop: 'END' })).toBeUndefined();
     expect(withTokenIds('text', { prompt: 'x', stream: true, stop: ['a'] })).toBeUndefined();
+  });
+});
+
+describe('a chat continued from token ids', () => {
+  it('becomes a completions request: the ids as prompt, the same sampling, the tokens left as max_tokens', () => {
+    const chat = {
+      model: 'm', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 10, temperature: 0, seed: 3, ignore_eos: true,
+      stream: true, stream_options: { include_usage: true }, return_token_ids: true, chat_template_kwargs: { x: 1 }, add_generation_prompt: true,
+    };
+    expect(chatTokenContinuation(chat, [1, 2, 9], 4)).toEqual({
+      model: 'm', max_tokens: 6, temperature: 0, seed: 3, ignore_eos: true, stream: true, stream_options: { include_usage: true }, return_token_ids: true, prompt: [1, 2, 9],
+    });
+  });
+
+  it('without a limit, lets the engine fill the context (vLLM\'s completions default would stop at 16 tokens)', () => {
+    expect(chatTokenContinuation({ messages: [], stream: true }, [1], 2)).toEqual({ stream: true, max_tokens: null, prompt: [1] });
+  });
+
+  it('goes to the completions path beside the chat path', () => {
+    expect(completionsPathFor('/v1/chat/completions')).toBe('/v1/completions');
+    expect(completionsPathFor('/v1/chat/completions?trace=1')).toBe('/v1/completions?trace=1');
   });
 });

@@ -55,15 +55,45 @@ export function tokenContinuationBody(body: Json, tokenPrompt: readonly number[]
 }
 
 /**
- * The first leg's body for a streamed completion on vLLM engines: with `return_token_ids`, so that a
- * break can be continued from token ids (see tokenContinuationBody). Undefined when the request
- * should go as it is: a chat, a client asking for token ids itself (it gets them unchanged), or stop
- * strings (vLLM holds back text that may begin one, so the text would lag the ids).
+ * The first leg's body for a streamed chat or completion on vLLM engines: with `return_token_ids`, so
+ * that a break can be continued from token ids (see tokenContinuationBody, chatTokenContinuation).
+ * Undefined when the request should go as it is: a client asking for token ids itself (it gets them
+ * unchanged), or stop strings (vLLM holds back text that may begin one, so the text would lag the ids).
  */
 export function withTokenIds(kind: CompletionKind, body: Json): Json | undefined {
-  if (kind !== 'text' || body.stream !== true || body.return_token_ids !== undefined) return undefined;
+  if (body.stream !== true || body.return_token_ids !== undefined) return undefined;
+  if (kind === 'chat' && !Array.isArray(body.messages)) return undefined;
   if (hasStopStrings(body.stop)) return undefined;
   return { ...body, return_token_ids: true };
+}
+
+/** Chat request fields a completions request has no use for (the token-id prompt replaces them). */
+const CHAT_ONLY_FIELDS = [
+  'messages', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'response_format',
+  'add_generation_prompt', 'continue_final_message', 'chat_template', 'chat_template_kwargs', 'documents',
+  'mm_processor_kwargs', 'media_io_kwargs', 'max_completion_tokens', 'logprobs', 'top_logprobs', 'reasoning_effort',
+  'include_reasoning', 'modalities', 'audio', 'prediction', 'web_search_options', 'store', 'metadata', 'echo',
+];
+
+/**
+ * A chat continued from token ids, as a /v1/completions request: the chat's prompt ids (its template
+ * applied by the first engine) and the answer's ids as the prompt, the same sampling, and the tokens
+ * left under the client's limit (`max_tokens: null` when it set none: vLLM's completions default of
+ * 16 would cut the answer short, null lets the engine fill the context as a chat does).
+ */
+export function chatTokenContinuation(body: Json, tokenPrompt: readonly number[], sentTokens: number): Json {
+  const next: Json = { ...body };
+  for (const field of CHAT_ONLY_FIELDS) delete next[field];
+  const left = tokensLeft(body, sentTokens);
+  next.max_tokens = left === undefined ? null : Math.max(1, left);
+  if (isCount(body.min_tokens)) next.min_tokens = Math.max(0, body.min_tokens - sentTokens);
+  next.prompt = [...tokenPrompt];
+  return next;
+}
+
+/** The completions path beside a chat path (`/v1/chat/completions?x` → `/v1/completions?x`). */
+export function completionsPathFor(chatPath: string): string {
+  return chatPath.replace(/^\/v1\/chat\/completions/, '/v1/completions');
 }
 
 const hasStopStrings = (stop: unknown): boolean => (typeof stop === 'string' && stop.length > 0) || (Array.isArray(stop) && stop.length > 0);

@@ -3,8 +3,8 @@ import { clientResponseHeaders } from '../forward/headers.js';
 import type { UpstreamExchange } from '../routing/routing-core.js';
 import { AnswerState, isErrorEvent, isRecord, type Json } from './answer-state.js';
 import { breakReasonOf, type BreakReason } from './break-reason.js';
-import { rewriteChunk, withoutTokenIds } from './chunk-rewriter.js';
-import { continuationBody, tokenContinuationBody, tokensLeft } from './continuation.js';
+import { chatChunkFromText, rewriteChunk, withoutTokenIds } from './chunk-rewriter.js';
+import { chatTokenContinuation, completionsPathFor, continuationBody, tokenContinuationBody, tokensLeft } from './continuation.js';
 import type { MigrationJob } from './migration-job.js';
 import type { MigrationOutcome } from './migration-metrics.js';
 import type { RequestMigrator } from './request-migrator.js';
@@ -22,7 +22,8 @@ type Broken = Extract<LegEnd, { kind: 'broken' }>;
 
 /** What to do with a broken answer. */
 type Plan =
-  | { kind: 'continue'; body: Json }
+  /** `asText`: a chat continued from token ids goes to /v1/completions; its chunks become chat chunks. */
+  | { kind: 'continue'; body: Json; asText?: boolean }
   | { kind: 'finish' }
   | { kind: 'skip'; outcome: Extract<MigrationOutcome, 'unsupported' | 'exhausted'>; detail: string };
 
@@ -40,6 +41,8 @@ interface EventStep {
 export class MigratingStream {
   private readonly answer: AnswerState;
   private brokeAt: number | undefined;
+  /** The current leg is a chat continued on /v1/completions. */
+  private legAsText = false;
 
   constructor(
     private readonly job: MigrationJob,
@@ -160,9 +163,10 @@ export class MigratingStream {
       this.answer.observe(chunk);
       return { write: this.job.tokenIdsAdded ? sseEvent(JSON.stringify(withoutTokenIds(chunk))) : event.raw };
     }
+    const legChunk = this.legAsText ? chatChunkFromText(chunk) : chunk;
     const roleSent = this.answer.roleSent;
-    this.answer.observe(chunk);
-    const out = rewriteChunk(chunk, {
+    this.answer.observe(legChunk);
+    const out = rewriteChunk(legChunk, {
       kind: this.job.kind,
       header: this.answer.header,
       roleSent,
@@ -183,6 +187,7 @@ export class MigratingStream {
     if (left !== undefined && left <= 0) return { kind: 'finish' };
     if (!this.job.hasAttemptsLeft) return { kind: 'skip', outcome: 'exhausted', detail: 'exhausted' };
     const tokenPrompt = a.contentSent && this.job.tokenIdsAdded ? a.tokenPrompt : undefined;
+    if (tokenPrompt && this.job.kind === 'chat') return { kind: 'continue', body: chatTokenContinuation(this.job.firstBody, tokenPrompt, a.tokens), asText: true };
     const body = tokenPrompt
       ? tokenContinuationBody(this.job.firstBody, tokenPrompt, a.tokens)
       : continuationBody(this.job.kind, this.job.firstBody, a.text, a.contentSent ? a.tokens : 0);
@@ -211,7 +216,7 @@ export class MigratingStream {
       attempted = true;
       let exchange: UpstreamExchange;
       try {
-        exchange = await this.migrator.send(this.job, plan.body, 'continuation');
+        exchange = await this.migrator.send(this.job, plan.body, 'continuation', plan.asText ? completionsPathFor(this.job.request.path) : undefined);
       } catch (err) {
         const outcome = outcomeOfSendError(err, this.job.request.signal);
         this.job.settle(outcome);
@@ -221,6 +226,7 @@ export class MigratingStream {
       }
       if (exchange.statusCode === 200 && isEventStream(exchange.headers['content-type'])) {
         this.answer.beginLeg();
+        this.legAsText = plan.asText === true;
         return exchange;
       }
       // The engine refused the continuation (an error status): try the next one, if any is left.

@@ -115,14 +115,16 @@ export class RequestMigrator {
   /**
    * Send one leg of the request through the routing core (so the policy sees this leg's body: a
    * prefix-aware pick sees the longer prompt), never to an engine the request already used. A chat
-   * continuation goes only to engines that can continue an assistant message.
+   * continuation goes only to engines that can continue an assistant message; one from token ids goes
+   * to `path` (/v1/completions).
    */
-  async send(job: MigrationJob, body: Json, leg: 'first' | 'retry' | 'continuation'): Promise<UpstreamExchange> {
+  async send(job: MigrationJob, body: Json, leg: 'first' | 'retry' | 'continuation', path?: string): Promise<UpstreamExchange> {
     const excluded = leg === 'continuation' && job.kind === 'chat' ? this.enginesUnableToContinue(job) : [];
     for (const id of excluded) job.tried.add(id);
     try {
       const routed: RoutedRequest = {
         ...job.request,
+        ...(path ? { path } : {}),
         body: body === job.body ? job.request.body : Buffer.from(JSON.stringify(body)),
         json: body,
         tried: job.tried,
