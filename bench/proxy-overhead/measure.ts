@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchConfig } from './args.js';
 import type { Children } from './children.js';
 import { runPaced } from './own-programs.js';
-import { cpuSecondsOf } from './procstat.js';
+import { cpuSecondsOf, preciseCpuSecondsOf } from './procstat.js';
 import type { PacedResult } from './paced-types.js';
 import type { Target, TargetKey } from './targets.js';
 import { CHAT_BODY, CHAT_PATH, STREAM_BODY } from './workload.js';
@@ -53,16 +53,24 @@ function at<V>(map: Map<number, Map<TargetKey, V[]>>, rate: number): Map<TargetK
   return inner;
 }
 
-/** Every target's CPU over one window in which nothing is sent to any of them. */
+/** After the last request, this long before the idle window opens: see measureIdle. */
+export const IDLE_SETTLE_SECONDS = 15;
+
+/**
+ * Every target's CPU over one window in which nothing is sent to any of them, opened
+ * IDLE_SETTLE_SECONDS after the warm-up: a Node process spends ~50 ms of CPU in the ~10 s after a
+ * burst (V8's memory reducer runs a full GC, idle keep-alive sockets close), once per burst, not
+ * per second; the window measures what a router at rest costs per unit of time.
+ */
 export async function measureIdle(targets: readonly Target[], seconds: number, log: Log): Promise<Map<TargetKey, number>> {
-  await sleep(2000); // let the warm-up's connections and timers settle
-  const before = targets.map((t) => cpuSecondsOf(t.pid));
+  await sleep(IDLE_SETTLE_SECONDS * 1000);
+  const before = targets.map((t) => preciseCpuSecondsOf(t.pid));
   const startedAt = performance.now();
   await sleep(seconds * 1000);
   const elapsed = (performance.now() - startedAt) / 1000;
   const out = new Map<TargetKey, number>();
   targets.forEach((t, i) => {
-    const percent = ((cpuSecondsOf(t.pid) - before[i]!) * 100) / elapsed;
+    const percent = ((preciseCpuSecondsOf(t.pid) - before[i]!) * 100) / elapsed;
     out.set(t.key, percent);
     log(`  idle       ${t.label.padEnd(24)} ${percent.toFixed(3)}% of a core over ${elapsed.toFixed(0)} s`);
   });

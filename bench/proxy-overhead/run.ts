@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parseBenchArgs, type BenchConfig } from './args.js';
 import type { Children } from './children.js';
 import { log, runWithChildren } from './lifecycle.js';
-import { measure, measureIdle, warmUp } from './measure.js';
+import { IDLE_SETTLE_SECONDS, measure, measureIdle, warmUp } from './measure.js';
 import { formatPeerReport } from './peer-report.js';
 import { buildRows, checks, formatReport } from './report.js';
 import { smokeTest } from './smoke.js';
@@ -21,7 +21,7 @@ import { writeWrkScript } from './wrk.js';
 function budgetSeconds(c: BenchConfig): number {
   const targets = (c.infoLogVariant ? 7 : 6) + (c.peers ? 2 : 0);
   const perRound = c.wrkSeconds + 1 + c.rates.length * (c.pacedSeconds + 5) + c.streamSeconds + 5 + c.rates.length * (c.aloneSeconds + 5);
-  return (c.peers ? 1200 : 120) + c.idleSeconds + targets * (c.warmupSeconds + c.rounds * perRound) * 1.5;
+  return (c.peers ? 1200 : 120) + c.idleSeconds + 15 + targets * (c.warmupSeconds + c.rounds * perRound) * 1.5;
 }
 
 async function bench(config: BenchConfig, children: Children, tmp: string): Promise<void> {
@@ -35,7 +35,7 @@ async function bench(config: BenchConfig, children: Children, tmp: string): Prom
   const script = writeWrkScript(tmp, CHAT_BODY);
   log('warm-up');
   await warmUp(children, config, targets, script, log);
-  if (config.idleSeconds > 0) log(`idle CPU over ${config.idleSeconds} s`);
+  if (config.idleSeconds > 0) log(`idle CPU over ${config.idleSeconds} s, from ${IDLE_SETTLE_SECONDS} s after the warm-up`);
   const idle = config.idleSeconds > 0 ? await measureIdle(targets, config.idleSeconds, log) : new Map<TargetKey, number>();
   const m = await measure(children, config, targets, script, log);
   for (const [key, percent] of idle) m.idleCpuPercent.set(key, percent);
