@@ -10,7 +10,16 @@ export interface BenchConfig {
   wrkSeconds: number;
   wrkThreads: number;
   wrkConnections: number;
+  /** The rate of the main table's latency columns (the last of `rates`). */
   pacedRate: number;
+  /** Every fixed rate measured (latency interleaved; with --peers also CPU per request, alone). */
+  rates: number[];
+  /** Also start the Rust vllm-router and sglang-router (PyPI, cached venv) and print them beside ours. */
+  peers: boolean;
+  /** Seconds of idle CPU measurement of every target, all at once (0: skipped). */
+  idleSeconds: number;
+  /** Seconds each target gets the fixed rate alone, per rate and round, for CPU per request (0: skipped). */
+  aloneSeconds: number;
   pacedSeconds: number;
   pacedConnections: number;
   /** The fixed-rate and streaming schedules go to the targets in turn, this long each. */
@@ -38,7 +47,13 @@ pass-through proxy and nginx: max requests/s (wrk), added p50/p99 latency at a f
   --wrk-seconds <s>       wrk duration per target and round (quick 2, full 3)
   --wrk-threads <n>       wrk threads (2)
   --wrk-connections <n>   wrk connections (32)
-  --rate <rps>            fixed rate for the latency measurement (1000)
+  --rate <rps>[,<rps>..]  fixed rate(s) for the latency measurement (1000; with --peers 200,1000);
+                          the main table shows the last
+  --peers                 also install (cached venv, see install-peers.sh) and measure the Rust
+                          vllm-router and sglang-router from PyPI, and print a side-by-side table
+  --idle-seconds <s>      idle CPU of every target over this window (0 = skip; --peers: quick 10, full 60)
+  --alone-seconds <s>     CPU per request with each target alone at each fixed rate, per round
+                          (0 = skip; --peers: quick 2, full 4)
   --paced-seconds <s>     measured seconds per target and round at the fixed rate (quick 2.5, full 5)
   --paced-connections <n> keep-alive pool of the paced generator, per target (64)
   --slice-ms <ms>         the paced schedule visits the targets in turn, this long each (250)
@@ -70,6 +85,9 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
       'wrk-threads': { type: 'string' },
       'wrk-connections': { type: 'string' },
       rate: { type: 'string' },
+      peers: { type: 'boolean', default: false },
+      'idle-seconds': { type: 'string' },
+      'alone-seconds': { type: 'string' },
       'paced-seconds': { type: 'string' },
       'paced-connections': { type: 'string' },
       'slice-ms': { type: 'string' },
@@ -89,6 +107,15 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
     process.exit(0);
   }
   const quick = values.quick ?? false;
+  const peers = values.peers ?? false;
+  const rates = (values.rate ?? (peers ? '200,1000' : '1000')).split(',').map((r) => num(r.trim(), 1000, 'rate'));
+  const seconds = (name: 'idle-seconds' | 'alone-seconds', withPeers: number) => {
+    const v = values[name];
+    if (v === undefined) return peers ? withPeers : 0;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0, got "${v}"`);
+    return n;
+  };
   const nginxWorkers = values['nginx-workers'] ?? '1';
   if (nginxWorkers !== 'auto' && !/^[1-9][0-9]*$/.test(nginxWorkers)) throw new Error('--nginx-workers must be a number or "auto"');
   return {
@@ -98,7 +125,11 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
     wrkSeconds: Math.max(1, Math.round(num(values['wrk-seconds'], quick ? 2 : 3, 'wrk-seconds'))),
     wrkThreads: Math.round(num(values['wrk-threads'], 2, 'wrk-threads')),
     wrkConnections: Math.round(num(values['wrk-connections'], 32, 'wrk-connections')),
-    pacedRate: num(values.rate, 1000, 'rate'),
+    pacedRate: rates[rates.length - 1]!,
+    rates,
+    peers,
+    idleSeconds: seconds('idle-seconds', quick ? 10 : 60),
+    aloneSeconds: seconds('alone-seconds', quick ? 2 : 4),
     pacedSeconds: num(values['paced-seconds'], quick ? 2.5 : 5, 'paced-seconds'),
     pacedConnections: Math.round(num(values['paced-connections'], 64, 'paced-connections')),
     sliceMs: num(values['slice-ms'], 250, 'slice-ms'),

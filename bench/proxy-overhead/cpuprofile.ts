@@ -15,6 +15,22 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
   samples?: number[];
+  /** Microseconds from the previous sample (the first: from startTime). */
+  timeDeltas?: number[];
+}
+
+/** Hit counts of the samples taken from `skipMs` after the profile's start on (start-up left out). */
+function hitsAfter(profile: CpuProfile, skipMs: number): Map<number, number> | undefined {
+  const { samples, timeDeltas } = profile;
+  if (!samples || !timeDeltas || samples.length !== timeDeltas.length) return undefined;
+  const from = profile.startTime + skipMs * 1000;
+  const hits = new Map<number, number>();
+  let t = profile.startTime;
+  samples.forEach((id, i) => {
+    t += timeDeltas[i]!;
+    if (t >= from) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return hits;
 }
 
 export interface Entry {
@@ -91,9 +107,17 @@ function add(map: Map<string, number>, key: string, ms: number): void {
   map.set(key, (map.get(key) ?? 0) + ms);
 }
 
-/** Summarises a .cpuprofile file: where the busy time went, by function, by area and by proxy caller. */
-export function summarizeProfile(path: string, n = 25): ProfileSummary {
+/**
+ * Summarises a .cpuprofile file: where the busy time went, by function, by area and by proxy caller;
+ * with `skipMs`, only from that long after the profile's start on.
+ */
+export function summarizeProfile(path: string, n = 25, skipMs = 0): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const kept = skipMs > 0 ? hitsAfter(profile, skipMs) : undefined;
+  if (kept) {
+    for (const node of profile.nodes) node.hitCount = kept.get(node.id) ?? 0;
+    profile.startTime = Math.min(profile.endTime, profile.startTime + skipMs * 1000);
+  }
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);

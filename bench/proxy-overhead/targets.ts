@@ -5,8 +5,9 @@ import { startNginx } from './nginx.js';
 import { startBareProxy, startExpressProxy, startTcpPipe, startUpstream } from './own-programs.js';
 import { startRouter } from './vllm-router.js';
 import { MODEL } from './workload.js';
+import { PEER_LABELS, PEER_NOTES, ensurePeers, startPeer, type PeerKey } from './peers.js';
 
-export type TargetKey = 'direct' | 'vllm-router' | 'vllm-router-info' | 'bare-node' | 'express' | 'tcp-pipe' | 'nginx';
+export type TargetKey = 'direct' | 'vllm-router' | 'vllm-router-info' | 'bare-node' | 'express' | 'tcp-pipe' | 'nginx' | PeerKey;
 
 export interface Target {
   key: TargetKey;
@@ -17,7 +18,7 @@ export interface Target {
 }
 
 /** Starts the upstream and every proxy in front of it, each in its own process. */
-export async function startTargets(children: Children, config: BenchConfig, tmp: string): Promise<Target[]> {
+export async function startTargets(children: Children, config: BenchConfig, tmp: string, log: (line: string) => void): Promise<Target[]> {
   const upstream = await startUpstream(children, config.streamChunks, config.streamChunkGapMs);
   const bare = await startBareProxy(children, upstream.port);
   const router = await startRouter(children, { cli: config.proxyCli, upstreamPort: upstream.port, logLevel: 'warn', logFile: join(tmp, 'router-warn.log') });
@@ -39,5 +40,12 @@ export async function startTargets(children: Children, config: BenchConfig, tmp:
     { key: 'tcp-pipe', label: 'node:net TCP pipe', port: tcpPipe.port, pid: tcpPipe.child.pid, note: 'bytes copied between sockets, no HTTP parsing (not a router)' },
     { key: 'nginx', label: 'nginx', port: nginx.port, pid: nginx.child.pid, note: `nginx, worker_processes ${config.nginxWorkers}, upstream keepalive` },
   );
+  if (config.peers) {
+    const venv = ensurePeers(log);
+    for (const key of ['rust-vllm-router', 'sglang-router'] as const) {
+      const peer = await startPeer(children, venv, key, upstream.port);
+      targets.push({ key, label: PEER_LABELS[key], port: peer.port, pid: peer.child.pid, note: PEER_NOTES[key] });
+    }
+  }
   return targets;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { silentLogger } from '@vllm-router/common';
 import { OutlierDetector, type OutlierDetectorOptions } from './outlier-detector.js';
 
@@ -163,5 +163,28 @@ describe('passive outlier detection', () => {
     d.setEngines([]);
     expect(d.isEjected('a')).toBe(false);
     expect(() => d.failed('a', 'connect', 'x')).not.toThrow();
+  });
+
+  it('wakes no timer while no unreachable engine is out, probes while one is, and stops once it is back', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }); // count timers only
+    try {
+      const { d, probe } = detector();
+      const others = jest.getTimerCount();
+      d.start();
+      expect(jest.getTimerCount()).toBe(others); // an idle router is not woken every probe interval
+      d.failed('a', 'connect', 'ECONNREFUSED');
+      expect(jest.getTimerCount()).toBe(others + 1);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(probe.calls).toBe(1);
+      probe.ok = true;
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(d.isEjected('a')).toBe(false);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(jest.getTimerCount()).toBe(others);
+      expect(probe.calls).toBe(2);
+      d.stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

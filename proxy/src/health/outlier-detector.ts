@@ -84,6 +84,7 @@ export class OutlierDetector {
   private engines = new Map<string, EngineState>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private probing: Promise<void> | undefined;
 
   constructor(private readonly options: OutlierDetectorOptions) {
@@ -160,15 +161,33 @@ export class OutlierDetector {
     return this.probing;
   }
 
+  /** Probes run while an unreachable engine is out; no timer wakes the router otherwise. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.probeEjected(), this.options.probeIntervalMs);
-    this.timer.unref();
+    this.started = true;
+    this.armProbes();
   }
 
   stop(): void {
+    this.started = false;
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private awaitingProbe(): boolean {
+    for (const s of this.engines.values()) if (s.until !== undefined && s.localOrigin) return true;
+    return false;
+  }
+
+  private armProbes(): void {
+    if (!this.started || this.timer || !this.awaitingProbe()) return;
+    this.timer = setInterval(() => {
+      if (this.awaitingProbe()) void this.probeEjected();
+      else {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    }, this.options.probeIntervalMs);
+    this.timer.unref();
   }
 
   private async probeOne(s: EngineState): Promise<void> {
@@ -213,6 +232,7 @@ export class OutlierDetector {
       returns: localOrigin ? `when a probe passes${s.until > now ? ` after ${new Date(s.until).toISOString()}` : ''}` : `on trial at ${new Date(s.until).toISOString()}`,
     });
     this.options.onEject?.({ id: s.id, url: s.url }, signal);
+    if (localOrigin) this.armProbes();
   }
 
   private readmit(s: EngineState, how: 'probe' | 'trial', message: string): void {

@@ -89,7 +89,9 @@ export function registerStandardProcessMetrics(registry: Registry): void {
     },
   });
   const scratch = new Registry();
-  collectDefaultMetrics({ register: scratch });
+  // Only the five metrics above are kept from this registry: its event-loop monitor must not wake
+  // the loop (it would, every 10 ms, by default), so its sampling period is setTimeout's ceiling.
+  collectDefaultMetrics({ register: scratch, eventLoopMonitoringPrecision: 2_147_483_647 });
   // getMetricsAsArray hands back the metric objects themselves (typed as their descriptions).
   for (const metric of scratch.getMetricsAsArray() as unknown as Metric[]) {
     if (STANDARD_PROCESS_METRICS.has((metric as unknown as { name: string }).name)) registry.registerMetric(metric);
