@@ -4,7 +4,7 @@
  * client and its informer machinery, engine model discovery, and the logger.
  */
 export * from './routing-table/index.js';
-export { createLogger, silentLogger, type Logger, type LogFormat, type LogLevel } from './logging/logger.js';
+export { createLogger, infoLineWriter, silentLogger, type Logger, type LogFormat, type LogLevel } from './logging/logger.js';
 export { KubeClient, PATCH, type KubeRequest, type KubeQuery, type KubeMethod } from './kube/kube-client.js';
 export { KubeApiError, isKubeError, type KubeErrorCode } from './kube/kube-errors.js';
 export { Informer, type InformerHandlers, type InformerOptions, type ListWatcher, type ListResult, type WatchEvent } from './kube/informer.js';

@@ -34,8 +34,10 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
     if (consumed !== labelText.length) throw new Error(`bad labels: ${line}`);
     const family = name.replace(/_(bucket|count|sum)$/, '');
     if (!types.has(name) && types.get(family) !== 'histogram') throw new Error(`sample without # TYPE: ${line}`);
-    const value = raw === '+Inf' ? Infinity : Number(raw);
-    if (Number.isNaN(value)) throw new Error(`bad value: ${line}`);
+    // The format takes Go's float syntax: NaN in any case (prom-client writes `Nan`, as the event-loop
+    // lag gauges read when scraped again before their monitor's next 1 s sample), and ±Inf.
+    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : /^nan$/i.test(raw) ? Number.NaN : Number(raw);
+    if (Number.isNaN(value) && !/^nan$/i.test(raw)) throw new Error(`bad value: ${line}`);
     samples.push({ name, labels, value });
   }
   return { types, samples };

@@ -1,6 +1,6 @@
 import type { LogFormat } from '../config/options.js';
 import type { MigrationNote } from '../http/route.js';
-import type { Logger } from '@vllm-router/common';
+import { infoLineWriter, type Logger } from '@vllm-router/common';
 
 /** One access line: what every request did. */
 export interface AccessEntry {
@@ -25,9 +25,9 @@ export interface AccessEntry {
 export type AccessLogger = (entry: AccessEntry) => void;
 
 /**
- * The access log goes through winston like every other line, but text lines are formatted here in
- * one string concatenation (winston's printf with metadata costs several times more per request),
- * and nothing is built at all when the level hides info.
+ * Text access lines are formatted here in one string concatenation (winston's printf with metadata
+ * costs several times more per request) and written by infoLineWriter (past winston's pipeline for
+ * the router's own console logger); nothing is built at all when the level hides info.
  */
 export function createAccessLogger(logger: Logger, format: LogFormat): AccessLogger {
   if (format === 'json')
@@ -50,6 +50,7 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
         ...(e.notMigrated ? { not_migrated: e.notMigrated } : {}),
       });
     };
+  const writeLine = infoLineWriter(logger);
   return (e) => {
     if (!logger.isInfoEnabled()) return;
     let line = `request id=${e.id} method=${e.method} path=${e.path}`;
@@ -62,6 +63,6 @@ export function createAccessLogger(logger: Logger, format: LogFormat): AccessLog
     if (e.error) line += ` error=${e.error}`;
     if (e.migrations?.length) line += ` migrated=${e.migrations.map((m) => `${m.from}->${m.to}(${m.reason})`).join(',')}`;
     if (e.notMigrated) line += ` not_migrated=${e.notMigrated}`;
-    logger.info(line);
+    writeLine(line);
   };
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '@vllm-router/common';
+import { infoLineWriter, type Logger } from '@vllm-router/common';
 import type { EngineEntry } from '@vllm-router/common/routing-table';
 import { sessionIdOf } from '../routing/policies/session.js';
 import type { PickRequest } from '../routing/policies/policy.js';
@@ -37,10 +37,11 @@ export function formatRoutingDecision(d: RoutingDecision, now = performance.now(
  * logs, as the reference prints it; JSON logs carry the fields as well, for log queries.
  */
 export function routingDecisionLogger(logger: Logger, format: 'text' | 'json' = 'text'): (d: RoutingDecision) => void {
+  const writeLine = infoLineWriter(logger);
   return (d) => {
     if (!logger.isInfoEnabled()) return;
     const { line, sessionId } = formatRoutingDecision(d);
-    if (format === 'text') logger.info(line);
+    if (format === 'text') writeLine(line);
     else logger.info(line, { request_id: d.requestId, ...(sessionId !== undefined ? { session_id: sessionId } : {}), engine: d.engine.url });
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopDelayStats } from './event-loop-delay.js';
 import { registerHostMetrics, registerStandardProcessMetrics } from './host-metrics.js';
 
 /** How a request to an engine failed, as `error_type` of vllm:request_errors_total (bounded set). */
@@ -117,6 +118,7 @@ export class ProxyMetrics {
       // The event-loop delay monitor wakes the loop every `eventLoopMonitoringPrecision` ms, load or
       // not: prom-client's default 10 ms was most of an idle router's CPU (0.4 % of a core).
       collectDefaultMetrics({ register: this.registry, prefix: 'vllm_router_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+      registerEventLoopDelayStats(this.registry, 'vllm_router_', EVENT_LOOP_SAMPLE_MS);
       // process_cpu_seconds_total & co. under their standard names too, as any Prometheus client exports them.
       registerStandardProcessMetrics(this.registry);
     }
