@@ -20,14 +20,14 @@ const CHARS_PER_TOKEN = 4;
  *   the match covers at least minMatchChars characters and (kvaware) leaves at most
  *   maxUnmatchedChars of the prompt unmatched;
  *   ties (several engines hold the prefix) go to the least loaded.
+ *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
+ *   a second home instead of piling onto one engine.
  * - A prompt no engine holds enough of (below the ratio) is placed by cache pressure, not by the
  *   momentary load: among the engines that are not overloaded, the one with the most free room in
  *   the index, then the one whose cached blocks last longest, then the least loaded. Placing new
  *   prefixes by load alone made where each shared document lived depend on which engine happened
  *   to be idle when its first turn came: some runs put three documents on one engine and one on
  *   another, and the crowded engine thrashed for the rest of the run (issue 17).
- *   A request diverted from an overloaded holder is recorded where it went, so a hot prefix gains
- *   a second home instead of piling onto one engine.
  * - The chosen engine's blocks are recorded in a per-engine LRU, bounded by maxBlocksPerEngine and,
  *   when the engine publishes it, by its KV capacity: the index forgets what the engine must have
  *   evicted.
