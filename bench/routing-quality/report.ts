@@ -1,4 +1,5 @@
 import type { RunOutcome } from './run-policy.js';
+import type { Workload } from './workload.js';
 
 export interface PolicyReport {
   policy: string;
@@ -14,6 +15,8 @@ export interface PolicyReport {
   /** Requests of the busiest engine / mean requests per engine. */
   busiestShare: number;
   engineRequests: number[];
+  /** Documents whose first request each engine served: where each document first lived. */
+  engineDocuments: number[];
   meanEngineQueueMs: number;
   meanEnginePrefillMs: number;
   wallSeconds: number;
@@ -27,7 +30,19 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-export function summarize(run: RunOutcome): PolicyReport {
+/** Per engine (in `engines` order), how many documents it served the first turn of the first session of. */
+function documentsPerEngine(run: RunOutcome, workload: Workload): number[] {
+  const firstTurnEngine = new Map(run.results.filter((r) => r.ok && r.turn === 0).map((r) => [r.session, r.engine]));
+  const home = new Map<number, string>();
+  for (const session of workload.sessions) {
+    const engine = firstTurnEngine.get(session.id);
+    if (engine !== undefined && !home.has(session.document)) home.set(session.document, engine);
+  }
+  const homes = [...home.values()];
+  return run.engines.map((e) => homes.filter((h) => h === e.id).length);
+}
+
+export function summarize(run: RunOutcome, workload: Workload): PolicyReport {
   const ok = run.results.filter((r) => r.ok && r.ttftMs >= 0);
   const ttfts = ok.map((r) => r.ttftMs).sort((a, b) => a - b);
   const hits = run.engines.reduce((a, e) => a + e.prefixCacheHits, 0);
@@ -47,6 +62,7 @@ export function summarize(run: RunOutcome): PolicyReport {
     throughput: ok.length / (run.wallMs / 1000),
     busiestShare: Math.max(...perEngine) / Math.max(1e-9, mean(perEngine)),
     engineRequests: perEngine,
+    engineDocuments: documentsPerEngine(run, workload),
     meanEngineQueueMs: weighted((e) => e.meanQueueMs),
     meanEnginePrefillMs: weighted((e) => e.meanPrefillMs),
     wallSeconds: run.wallMs / 1000,
@@ -64,15 +80,21 @@ const COLUMNS: Array<[string, (r: PolicyReport) => string]> = [
   ['req/s', (r) => r.throughput.toFixed(2)],
   ['busiest/mean', (r) => r.busiestShare.toFixed(2)],
   ['per engine', (r) => r.engineRequests.join('/')],
+  ['docs per engine', (r) => r.engineDocuments.join('/')],
   ['queue ms', (r) => r.meanEngineQueueMs.toFixed(0)],
   ['prefill ms', (r) => r.meanEnginePrefillMs.toFixed(0)],
 ];
 
-export function formatTable(title: string, reports: readonly PolicyReport[]): string {
-  const rows = [COLUMNS.map(([h]) => h), ...reports.map((r) => COLUMNS.map(([, f]) => f(r)))];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+export function formatColumns<T>(title: string, columns: ReadonlyArray<[string, (row: T) => string]>, items: readonly T[]): string {
+  const rows = [columns.map(([h]) => h), ...items.map((r) => columns.map(([, f]) => f(r)))];
+  const widths = columns.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [title, line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function formatTable(title: string, reports: readonly PolicyReport[]): string {
+  return formatColumns(title, COLUMNS, reports);
 }
 
 export interface TargetCheck {

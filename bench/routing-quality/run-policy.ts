@@ -16,8 +16,12 @@ export interface RunOutcome {
 /** Engine metrics scraped every second (the load-aware policies use them); long answers allowed. */
 export const BENCH_ROUTER = { engineStatsInterval: 1, requestStatsWindow: 60, firstByteTimeoutMs: 120_000 };
 
-/** One policy against fresh simulators: start them and the router, replay the workload, collect. */
-export async function runPolicy(policy: PolicyUnderTest, workload: Workload, fleetConfig: EngineFleetConfig, timeoutMs: number): Promise<RunOutcome> {
+/**
+ * One policy against fresh simulators: start them and the router, wait `phaseMs` (where in the
+ * router's 1 s engine-metrics scrape cycle the first request lands: arbitrary in a deployment, so
+ * repeated runs sample it), replay the workload, collect.
+ */
+export async function runPolicy(policy: PolicyUnderTest, workload: Workload, fleetConfig: EngineFleetConfig, timeoutMs: number, phaseMs = 0): Promise<RunOutcome> {
   const fleet = await EngineFleet.start(fleetConfig);
   let router: RunningRouter | undefined;
   try {
@@ -30,6 +34,7 @@ export async function runPolicy(policy: PolicyUnderTest, workload: Workload, fle
       BENCH_ROUTER,
     );
     const ids = fleet.engines.map((e) => e.id);
+    await new Promise((resolve) => setTimeout(resolve, phaseMs));
     const { results, wallMs, timedOut } = await replay(
       workload,
       {

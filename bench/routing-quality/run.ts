@@ -4,30 +4,38 @@
  * rate (simulators' counters), client-measured streaming TTFT, throughput, and how evenly engines
  * were loaded, then checks the cache-aware targets at saturating load.
  *
- *   node bench/dist/routing-quality/run.js [--json <path>] [--quick] [--policies a,b] [--levels light,saturating] [--seed n]
+ * Each policy runs `--runs` times on the same workload (the order of policies rotates between rounds,
+ * so machine noise does not fall on one policy); the table shows each policy's median run, and a
+ * second table the spread over the runs.
+ *
+ *   node bench/dist/routing-quality/run.js [--json <path>] [--quick] [--runs n] [--policies a,b] [--levels light,saturating,shared] [--seed n]
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { EngineFleetConfig } from './fleet-types.js';
 import { POLICIES } from './policies.js';
-import { checkTargets, formatTable, summarize, type PolicyReport } from './report.js';
-import { runPolicy } from './run-policy.js';
+import { checkTargets, formatTable, summarize, type PolicyReport, type TargetCheck } from './report.js';
+import { BENCH_ROUTER, runPolicy } from './run-policy.js';
+import { checkStability, formatSpread, median, medianRun, spreadOf, type PolicySpread } from './spread.js';
 import { generateWorkload, type WorkloadConfig } from './workload.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '5' },
     policies: { type: 'string', default: 'roundrobin,session,leastload,prefixaware,oracle' },
-    levels: { type: 'string', default: 'light,saturating' },
+    levels: { type: 'string', default: 'light,saturating,shared' },
     seed: { type: 'string', default: '7' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('usage: node bench/dist/routing-quality/run.js [--json <path>] [--quick] [--policies roundrobin,session,leastload,prefixaware,kvaware,oracle] [--levels light,saturating] [--seed n]\n');
+  process.stdout.write('usage: node bench/dist/routing-quality/run.js [--json <path>] [--quick] [--runs n] [--policies roundrobin,session,leastload,prefixaware,kvaware,oracle] [--levels light,saturating,shared,overload] [--seed n]\n');
   process.exit(0);
 }
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs must be an integer from 1 to 50, got "${values.runs}"`);
 
 /**
  * Four engines whose prefill dominates when the cache misses: 0.5 ms per uncached prompt token
@@ -57,11 +65,21 @@ const base: Omit<WorkloadConfig, 'requestRate' | 'sessions'> = {
   thinkMs: 1000,
 };
 /** Requests per second offered; round robin's capacity on this fleet is about 20/s, cache-aware's over 40/s. */
-const LEVELS: Record<string, Pick<WorkloadConfig, 'requestRate' | 'sessions'>> = {
+interface Level extends Pick<WorkloadConfig, 'requestRate' | 'sessions'>, Partial<Pick<WorkloadConfig, 'documents' | 'turnsMin' | 'turnsMax'>> {
+  /** Engine settings of this level that differ from FLEET's. */
+  fleet?: Partial<EngineFleetConfig>;
+}
+const LEVELS: Record<string, Level> = {
   light: { requestRate: 6, sessions: quick ? 16 : 24 },
   saturating: { requestRate: 28, sessions: quick ? 50 : 100 },
   /** Beyond what even perfect cache reuse can serve: shows how the policies degrade (not run by default). */
   overload: { requestRate: 60, sessions: quick ? 80 : 160 },
+  /**
+   * Issue 17's prefix-sharing workload: 8 documents shared by 32 sessions of 4-8 turns, ~8 req/s, on
+   * engines of 220 KV blocks of 16 tokens (about 2.7 documents): two documents and their sessions' turns
+   * fit one engine's cache, three do not, so where each document's first turn lands decides the run.
+   */
+  shared: { requestRate: 8, sessions: quick ? 16 : 32, documents: 8, turnsMin: 4, turnsMax: 8, fleet: { numGpuBlocks: 220 } },
 };
 
 const policies = values.policies.split(',').map((p) => {
@@ -71,33 +89,46 @@ const policies = values.policies.split(',').map((p) => {
 });
 const levels = values.levels.split(',').map((l) => l.trim());
 
-const output: Record<string, { workload: WorkloadConfig & { requests: number }; reports: PolicyReport[] }> = {};
+const output: Record<string, { workload: WorkloadConfig & { requests: number }; fleet: EngineFleetConfig; runs: Record<string, PolicyReport[]>; spread: PolicySpread[] }> = {};
+const stability: TargetCheck[] = [];
 const started = performance.now();
 for (const level of levels) {
   const shape = LEVELS[level];
   if (!shape) throw new Error(`unknown level "${level}" (known: ${Object.keys(LEVELS).join(', ')})`);
-  const workload = generateWorkload({ ...base, ...shape });
-  const reports: PolicyReport[] = [];
-  for (const policy of policies) {
-    process.stderr.write(`[${level}] ${policy.name}: ${workload.requests} requests in ${workload.sessions.length} sessions at ~${shape.requestRate}/s ...\n`);
-    const run = await runPolicy(policy, workload, FLEET, 120_000);
-    const report = summarize(run);
-    reports.push(report);
-    process.stderr.write(`[${level}] ${policy.name}: done in ${report.wallSeconds.toFixed(1)} s${run.timedOut ? ' (TIMED OUT)' : ''}\n`);
+  const { fleet: fleetOverrides, ...workloadShape } = shape;
+  const fleet: EngineFleetConfig = { ...FLEET, ...fleetOverrides };
+  const workload = generateWorkload({ ...base, ...workloadShape });
+  const byPolicy = new Map<string, PolicyReport[]>(policies.map((p) => [p.name, []]));
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < policies.length; k++) {
+      const policy = policies[(k + round) % policies.length]!;
+      const run = await runPolicy(policy, workload, fleet, 120_000, (round * 1000 * BENCH_ROUTER.engineStatsInterval) / runs);
+      const report = summarize(run, workload);
+      byPolicy.get(policy.name)!.push(report);
+      process.stderr.write(
+        `[${level}] run ${round + 1}/${runs} ${policy.name}: ${workload.requests} requests in ${report.wallSeconds.toFixed(1)} s, hit rate ${(report.hitRate * 100).toFixed(1)}%, mean TTFT ${report.meanTtftMs.toFixed(0)} ms, documents per engine ${report.engineDocuments.join('/')}${run.timedOut ? ' (TIMED OUT)' : ''}\n`,
+      );
+    }
   }
-  output[level] = { workload: { ...workload.config, requests: workload.requests }, reports };
-  const title = `\n${level}: ${workload.requests} requests, ${workload.sessions.length} sessions over ${base.documents} documents, ~${shape.requestRate} req/s offered, ${FLEET.engines} engines`;
-  process.stdout.write(`${formatTable(title, reports)}\n`);
+  const oracleRuns = byPolicy.get('oracle');
+  const oracleHitRate = oracleRuns ? median(oracleRuns.map((r) => r.hitRate)) : NaN;
+  const spread = policies.map((p) => spreadOf(byPolicy.get(p.name)!, oracleHitRate));
+  output[level] = { workload: { ...workload.config, requests: workload.requests }, fleet, runs: Object.fromEntries(byPolicy), spread };
+  const documents = shape.documents ?? base.documents;
+  const title = `\n${level}: ${workload.requests} requests, ${workload.sessions.length} sessions over ${documents} documents, ~${shape.requestRate} req/s offered, ${fleet.engines} engines of ${fleet.numGpuBlocks} KV blocks; median run of ${runs} by mean TTFT`;
+  process.stdout.write(`${formatTable(title, policies.map((p) => medianRun(byPolicy.get(p.name)!)))}\n`);
+  process.stdout.write(`${formatSpread(`\n${level}: spread over ${runs} runs`, spread)}\n`);
+  for (const check of checkStability(spread)) stability.push({ ...check, name: `[${level}] ${check.name}` });
 }
 
-const saturating = output.saturating?.reports;
-const checks = saturating ? checkTargets(saturating) : [];
+const saturating = output.saturating;
+const checks = [...(saturating ? checkTargets(policies.map((p) => medianRun(saturating.runs[p.name]!))) : []), ...stability];
 if (checks.length) {
-  process.stdout.write('\ntargets at saturating load:\n');
+  process.stdout.write('\ntargets (saturating: median runs; stability: every level):\n');
   for (const c of checks) process.stdout.write(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value.toFixed(2)}\n`);
 }
 process.stdout.write(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 if (values.json) {
-  await writeFile(values.json, `${JSON.stringify({ fleet: FLEET, levels: output, targets: checks }, null, 2)}\n`);
+  await writeFile(values.json, `${JSON.stringify({ fleet: FLEET, runs, levels: output, targets: checks }, null, 2)}\n`);
   process.stdout.write(`wrote ${values.json}\n`);
 }

@@ -138,4 +138,62 @@ describe('prefixaware policy', () => {
     expect(policy.index.distinctBlocks).toBe(blocks);
     expect(policy.preferredEngine(chat(7, 'q'), engines.filter((e) => e.id !== home), context)).toBeUndefined();
   });
+
+  describe('placing documents no engine holds yet (issue 17: the same workload landed in a good or a bad mode)', () => {
+    /** Each request ends at once: only the other traffic (`busy`) is in flight. */
+    const homesOf = (pick: (r: PickRequest) => string, docs: number[]) => docs.map((d) => pick(chat(d, 'first question')));
+    const countPerEngine = (homes: string[]) => engines.map((e) => homes.filter((h) => h === e.id).length);
+
+    it('spreads new documents by cache room, not onto whichever engine is idle when each first turn comes', () => {
+      // Engines b, c and d are each busy with one other request whenever a new document arrives,
+      // engine a is idle every time: by load alone a took documents 0, 1, 2 and 3 and the others none,
+      // and a thrashed for the rest of the run.
+      const { pick, busy } = setup();
+      busy('b', 1);
+      busy('c', 1);
+      busy('d', 1);
+      const homes = homesOf(pick, [0, 1, 2, 3]);
+      expect(new Set(homes).size).toBe(4);
+      expect(countPerEngine([...homes, ...homesOf(pick, [4, 5, 6, 7])])).toEqual([2, 2, 2, 2]);
+    });
+
+    it('places them the same way whatever the engine metrics said at that instant (the scrape phase)', () => {
+      const quiet = setup();
+      const scraped = setup({}, { a: { running: 1, waiting: 0, kvUsage: 0.05 }, b: { running: 0, waiting: 1, kvUsage: 0.4 }, c: { running: 2, waiting: 0, kvUsage: 0.2 }, d: { running: 0, waiting: 0, kvUsage: 0 } });
+      const docs = [0, 1, 2, 3, 4, 5, 6, 7];
+      expect(countPerEngine(homesOf(quiet.pick, docs))).toEqual([2, 2, 2, 2]);
+      expect(countPerEngine(homesOf(scraped.pick, docs))).toEqual([2, 2, 2, 2]);
+    });
+
+    it('does not count an engine as fuller because its metrics were scraped before the others\'', () => {
+      // Only a's KV capacity (300 blocks) is known yet; b, c and d are taken to be alike.
+      const { pick } = setup({}, { a: { running: 0, waiting: 0, kvUsage: 0, kvCapacityTokens: 16 * 300 } });
+      expect(countPerEngine(homesOf(pick, [0, 1, 2, 3, 4, 5, 6, 7]))).toEqual([2, 2, 2, 2]);
+    });
+
+    it('when every engine is full, puts a new document where cached blocks last longest, over a slightly lower load', () => {
+      // 40 blocks of 64 characters per engine; one ~2,100-character document (33 blocks) fills it.
+      const full = { running: 0, waiting: 0, kvUsage: 0, kvCapacityTokens: 16 * 40 };
+      const { pick, busy, policy } = setup({}, { a: full, b: full, c: full, d: full });
+      const longQuestion = (n: number) => `question ${n} ${'with a long quotation from the document '.repeat(12)}`;
+      const homes = [0, 1, 2, 3].map((d) => pick(chat(d, longQuestion(d))));
+      expect(new Set(homes).size).toBe(4);
+      expect(Object.values(policy.index.sizes())).toEqual([40, 40, 40, 40]);
+      const quiet = homes[3]!;
+      // The other three documents stay in use; the fourth engine's cache goes untouched.
+      for (let i = 0; i < 12; i++) pick(chat(i % 3, longQuestion(10 + i)));
+      expect(homes.slice(0, 3)).not.toContain(quiet);
+      busy(quiet, 2);
+      expect(pick(chat(4, 'a new document'))).toBe(quiet);
+    });
+
+    it('still keeps a new document off an overloaded engine, however much room it has', () => {
+      const { pick, busy } = setup({ balanceAbsThreshold: 4, balanceRelThreshold: 1.5 });
+      busy('d', 6);
+      const counts = countPerEngine(homesOf(pick, [0, 1, 2, 3]));
+      // d is empty but has 6 more requests in flight than the others: a, b and c share the four.
+      expect(counts[3]).toBe(0);
+      expect(counts.slice(0, 3).sort()).toEqual([1, 1, 2]);
+    });
+  });
 });

@@ -45,4 +45,17 @@ describe('prefix index', () => {
     index.record('c', [1, 2], 100); // takes b's old slot
     expect(index.matchLengths([1, 2], ['a', 'b', 'c'])).toEqual([1, 0, 2]);
   });
+
+  it('tells how much room an engine has left and when its least recently used block was last recorded', () => {
+    const index = new PrefixIndex();
+    expect(index.pressure('a', 10)).toEqual({ freeBlocks: 10, oldestUse: -1 });
+    index.record('a', [1, 2, 3], 10); // tick 1
+    index.record('b', [4, 5], 10); // tick 2
+    index.record('a', [6], 10); // tick 3
+    expect(index.now).toBe(3);
+    expect(index.pressure('a', 10)).toEqual({ freeBlocks: 6, oldestUse: 1 });
+    index.record('a', [1, 2, 3], 10); // tick 4: the first prompt is fresh again, 6 is now the oldest
+    expect(index.pressure('a', 10)).toEqual({ freeBlocks: 6, oldestUse: 3 });
+    expect(index.pressure('a', 3)).toEqual({ freeBlocks: 0, oldestUse: 3 });
+  });
 });

@@ -1,7 +1,19 @@
-/** One engine's remembered block hashes, least recently used first (Map insertion order). */
+/** One engine's remembered block hashes, least recently used first (Map insertion order), each with when it was last recorded. */
 interface EngineBlocks {
   slot: number;
-  lru: Map<number, true>;
+  lru: Map<number, number>;
+}
+
+/**
+ * How much a new prefix would push out of an engine's cache, to compare engines for a prompt no
+ * engine holds: free room first, then how long blocks last there (the least recently used one's
+ * last use, on the index's record clock: older means slower turnover, so less to lose).
+ */
+export interface CachePressure {
+  /** Blocks the engine can take before it must evict. */
+  freeBlocks: number;
+  /** Record-clock tick of the engine's least recently used block; -1 when it holds nothing. */
+  oldestUse: number;
 }
 
 /**
@@ -15,6 +27,8 @@ export class PrefixIndex {
   private readonly engines = new Map<string, EngineBlocks>();
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  /** Counts record() calls: the index's notion of time for recency. */
+  private clock = 0;
 
   /** For each engine, how many leading blocks of `hashes` it holds. */
   matchLengths(hashes: readonly number[], engineIds: readonly string[]): number[] {
@@ -42,13 +56,14 @@ export class PrefixIndex {
   record(engineId: string, hashes: readonly number[], capacity: number): void {
     const engine = this.engine(engineId);
     const { lru, slot } = engine;
+    const now = ++this.clock;
     for (let i = hashes.length - 1; i >= 0; i--) {
       const h = hashes[i]!;
       if (lru.delete(h)) {
-        lru.set(h, true);
+        lru.set(h, now);
         continue;
       }
-      lru.set(h, true);
+      lru.set(h, now);
       const holders = this.owners.get(h);
       if (holders) holders.push(slot);
       else this.owners.set(h, [slot]);
@@ -74,6 +89,23 @@ export class PrefixIndex {
     this.evict(engine, 0);
     this.engines.delete(engineId);
     this.freeSlots.push(engine.slot);
+  }
+
+  /** The record clock: how many prompts were recorded so far. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** See CachePressure, for an engine that holds `capacity` blocks. */
+  pressure(engineId: string, capacity: number): CachePressure {
+    const engine = this.engines.get(engineId);
+    if (!engine) return { freeBlocks: capacity, oldestUse: -1 };
+    let oldestUse = -1;
+    for (const used of engine.lru.values()) {
+      oldestUse = used;
+      break;
+    }
+    return { freeBlocks: Math.max(0, capacity - engine.lru.size), oldestUse };
   }
 
   /** Block hashes remembered per engine (the LRU sizes). */
