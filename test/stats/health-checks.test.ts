@@ -31,7 +31,9 @@ describe('static backend health checks against simulators', () => {
         engines: [{ url: a.url, models: ['chat-m', 'rerank-m', 'audio-m'] }, { url: b.url, models: ['chat-m'] }],
         modelTypes: { 'chat-m': 'chat', 'rerank-m': 'rerank', 'audio-m': 'transcription' },
       },
-      { staticBackendHealthChecks: true, staticBackendHealthCheckInterval: 0.05, staticBackendHealthCheckTimeoutSeconds: 1 },
+      // Checks every 50 ms; a 5 s timeout, so that a simulator slowed by a busy machine still passes
+      // (with 1 s, both engines' chat checks once timed out together under a full test run: a 503).
+      { staticBackendHealthChecks: true, staticBackendHealthCheckInterval: 0.05, staticBackendHealthCheckTimeoutSeconds: 5 },
     );
     client = new OpenAI({ baseURL: router.baseURL, apiKey: 'x', maxRetries: 0 });
   });
