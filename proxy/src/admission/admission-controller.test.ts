@@ -35,7 +35,7 @@ interface Harness {
 function harness(
   settings: Parameters<typeof admissionOptions>[0],
   engines = [engine('a'), engine('b')],
-  options: { defer?: boolean; autoRelease?: (request: AdmissionRequest) => boolean } = {},
+  options: { defer?: boolean; autoRelease?: (request: AdmissionRequest) => boolean; now?: () => number } = {},
 ): Harness {
   const snapshot = new RoutingSnapshot(finalizeTable({ source: 'static', routingLogic: 'roundrobin', engines, aliases: {}, modelTypes: {} }));
   const preferred: Harness['preferred'] = {};
@@ -53,6 +53,7 @@ function harness(
     apiKeys: [],
     signals: (id) => signals.get(id),
     recheckMs: 5,
+    ...(options.now ? { now: options.now } : {}),
   });
   holder.admission = admission;
   const dispatched: string[] = [];
@@ -251,6 +252,20 @@ describe('AdmissionController', () => {
     onA.exchange.release();
     expect((await waitsForA).engine).toBe('a');
     expect(await h.registry.getSingleMetricAsString('vllm_router_affinity_waits_total')).toMatch(/outcome="spilled"} 1[\s\S]*outcome="preferred"} 1|outcome="preferred"} 1[\s\S]*outcome="spilled"} 1/);
+  });
+
+  // Regression: a stall between the scan that held a request for its preferred engine and the
+  // recheck's scheduling (its deadline passed in between) left no timer, and with no slot freeing the
+  // request waited forever (seen once as a 30 s test timeout under a full test run).
+  it('looks again at once at a request whose affinity deadline passed during a stall', async () => {
+    let clock = 0;
+    // Every reading of the clock is 30 ms after the one before: each step of the controller "stalls".
+    const h = harness({ maxConcurrencyPerEngine: 1, affinityMaxWaitMs: 40 }, undefined, { now: () => (clock += 30) });
+    const onA = await h.send();
+    h.preferred.engine = 'a';
+    const spilled = await Promise.race([h.send(), sleep(2000).then(() => undefined)]);
+    expect(spilled?.engine).toBe('b');
+    onA.exchange.release();
   });
 
   it('starts the affinity wait when another engine has room, not when the request arrived', async () => {

@@ -64,6 +64,8 @@ const NONE: ReadonlySet<string> = new Set();
 interface Scan {
   candidates: Map<string, { live: readonly EngineEntry[]; withRoom: readonly EngineEntry[] } | 'unroutable'>;
   headHeld: boolean;
+  /** The waiter held for its preferred engine in this scan (while another engine has room). */
+  held?: Waiter;
 }
 
 const newScan = (): Scan => ({ candidates: new Map(), headHeld: false });
@@ -277,18 +279,23 @@ export class AdmissionController {
       return;
     }
     q.pumping = true;
+    let held: Waiter | undefined;
     try {
       do {
         q.again = false;
         while (!q.unplaced && !this.closed) {
           let next: Waiter | undefined;
           const scan = newScan();
+          held = undefined;
           for (const item of q.waiting.ordered())
             if (this.eligible(item.value, scan)) {
               next = item.value;
               break;
             }
-          if (!next) break;
+          if (!next) {
+            held = scan.held;
+            break;
+          }
           q.waiting.take(next.item!);
           this.grant(q, next);
         }
@@ -296,7 +303,7 @@ export class AdmissionController {
     } finally {
       q.pumping = false;
     }
-    this.scheduleRecheck(q);
+    this.scheduleRecheck(q, held);
   }
 
   /**
@@ -338,6 +345,7 @@ export class AdmissionController {
       affinity.since = this.now();
     } else if (this.now() - affinity.since >= wait) return true;
     scan.headHeld = true;
+    scan.held = waiter;
     return false;
   }
 
@@ -399,8 +407,13 @@ export class AdmissionController {
     });
   }
 
-  /** Waiters held back by scraped signals or an affinity deadline need a look without a slot coming free. */
-  private scheduleRecheck(q: ModelQueue): void {
+  /**
+   * Waiters held back by scraped signals or an affinity deadline need a look without a slot coming
+   * free. `held` is the waiter the last scan held for its preferred engine: if its deadline passed
+   * since that scan (a stall between the scan and here), it is looked at again at once; without
+   * that, nothing would wake it while no slot frees.
+   */
+  private scheduleRecheck(q: ModelQueue, held?: Waiter): void {
     if (q.recheck || q.waiting.size === 0 || this.closed) return;
     const signals = this.settings.maxEngineWaiting !== undefined || this.settings.maxEngineKvUsage !== undefined;
     let due = signals ? this.recheckMs : Infinity;
@@ -409,7 +422,9 @@ export class AdmissionController {
     if (wait > 0)
       for (const item of q.waiting.ordered()) {
         const since = item.value.affinity?.since;
-        if (since !== undefined && since + wait > now) due = Math.min(due, since + wait - now + 1);
+        if (since === undefined) continue;
+        if (since + wait > now) due = Math.min(due, since + wait - now + 1);
+        else if (item.value === held) due = Math.min(due, 1);
       }
     if (due === Infinity) return;
     q.recheck = setTimeout(() => {
