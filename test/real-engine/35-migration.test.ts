@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { eventually, getJson, postJson } from '../helpers/http.js';
 import { startRouter, type RunningRouter } from '../helpers/router.js';
-import { killEngine } from './harness/engine-process.js';
+import { killEngine, pauseEngine } from './harness/engine-process.js';
 import { addEngine, engine, forgetEngine, routerLog, vllmSpec } from './harness/pool.js';
 import { SHARED_ENGINES } from './harness/shared-engines.js';
 
@@ -27,8 +27,10 @@ interface Greedy {
 const PROMPT = 'def main():';
 const MESSAGES: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'import os' }];
 const MAX_TOKENS = 600;
-/** The client's chunks before the kill (the router has relayed more by then: the engine runs on). */
-const KILL_AFTER_CHUNKS = 1;
+/** The client's chunks before the engine is frozen (the router has relayed more by then: the engine runs on). */
+const FREEZE_AFTER_CHUNKS = 1;
+/** A stream with no chunk for this long while its engine is frozen: the router is waiting on the engine. */
+const QUIET_MS = 3000;
 /** Tries at catching the engine mid-answer (see the test). */
 const MAX_ATTEMPTS = 8;
 const GREEDY: Greedy = { temperature: 0, ignore_eos: true };
@@ -41,6 +43,8 @@ class StreamReader<C extends { id: string; usage?: OpenAI.CompletionUsage | null
   readonly finishes: string[] = [];
   usage: OpenAI.CompletionUsage | undefined;
   private readonly iterator: AsyncIterator<C>;
+  /** A read that a quiet spell left waiting; the next read takes it over, so no chunk is lost. */
+  private pending: Promise<IteratorResult<C>> | undefined;
 
   constructor(
     stream: AsyncIterable<C>,
@@ -51,24 +55,45 @@ class StreamReader<C extends { id: string; usage?: OpenAI.CompletionUsage | null
 
   /** Read until `count` chunks have come (or the stream ends); false when it ended. */
   async readUntil(count: number): Promise<boolean> {
-    while (this.chunks < count) {
-      const next = await this.iterator.next();
-      if (next.done) return false;
-      const chunk = next.value;
-      this.chunks++;
-      this.ids.add(chunk.id);
-      if (chunk.usage) this.usage = chunk.usage;
-      for (const part of this.parts(chunk)) {
-        this.text += part.text;
-        if (part.finish) this.finishes.push(part.finish);
-      }
-    }
+    while (this.chunks < count) if (!this.take(await this.nextChunk())) return false;
     return true;
+  }
+
+  /** Read until the stream ends ('ended') or no chunk comes for `quietMs` ('quiet'). */
+  async readUntilQuiet(quietMs: number): Promise<'ended' | 'quiet'> {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const quiet = new Promise<'quiet'>((resolve) => (timer = setTimeout(() => resolve('quiet'), quietMs)));
+      const next = await Promise.race([this.nextChunk(), quiet]).finally(() => clearTimeout(timer));
+      if (next === 'quiet') return 'quiet';
+      if (!this.take(next)) return 'ended';
+    }
   }
 
   readToEnd(): Promise<boolean> {
     return this.readUntil(Number.POSITIVE_INFINITY);
   }
+
+  private nextChunk(): Promise<IteratorResult<C>> {
+    this.pending ??= this.iterator.next();
+    return this.pending;
+  }
+
+  /** Record one chunk; false at the end of the stream. */
+  private take(next: IteratorResult<C>): boolean {
+    this.pending = undefined;
+    if (next.done) return false;
+    const chunk = next.value;
+    this.chunks++;
+    this.ids.add(chunk.id);
+    if (chunk.usage) this.usage = chunk.usage;
+    for (const part of this.parts(chunk)) {
+      this.text += part.text;
+      if (part.finish) this.finishes.push(part.finish);
+    }
+    return true;
+  }
+
 }
 
 describe('a real vLLM engine killed mid-answer', () => {
@@ -94,11 +119,13 @@ describe('a real vLLM engine killed mid-answer', () => {
   afterAll(async () => router?.close());
 
   it('a completion and a chat continue on the other engine, each equal to an uninterrupted run', async () => {
-    // The engine must still be generating both answers when it dies. A 600-token answer takes the tiny
-    // model one or two seconds, but on a busy machine vLLM's API server may hand the chunks over late,
-    // in a burst at the end: then both answers are already complete when their first chunks arrive.
-    // So: both streams at once on the same engine (the session), and the kill at the first chunk of
-    // each if the engine is still on both; otherwise read them out and try again (nothing was killed).
+    // The engine must still be generating both answers when it dies, and the router must not yet
+    // hold the rest of either. The router's in-flight count does not show that (it counts a request
+    // until the client has read it all), and on a busy machine vLLM's API server may hand the chunks
+    // over late, in a burst at the end. So: both streams at once on the same engine (the session);
+    // at the first chunk of each, freeze that engine (SIGSTOP) and read on. When both streams go
+    // quiet, the router is waiting on the frozen engine mid-answer, and the kill breaks both. When
+    // either ends instead, the engine had finished: let it run on, read both out, and try again.
     let completion: StreamReader<OpenAI.Completion> | undefined;
     let chat: StreamReader<OpenAI.ChatCompletionChunk> | undefined;
     let victim: string | undefined;
@@ -109,11 +136,18 @@ describe('a real vLLM engine killed mid-answer', () => {
       ]);
       completion = new StreamReader(completionStream, (c) => c.choices.map((ch) => ({ text: ch.text, finish: ch.finish_reason })));
       chat = new StreamReader(chatStream, (c) => c.choices.map((ch) => ({ text: ch.delta.content ?? '', finish: ch.finish_reason })));
-      expect(await completion.readUntil(KILL_AFTER_CHUNKS)).toBe(true);
-      expect(await chat.readUntil(KILL_AFTER_CHUNKS)).toBe(true);
+      expect(await completion.readUntil(FREEZE_AFTER_CHUNKS)).toBe(true);
+      expect(await chat.readUntil(FREEZE_AFTER_CHUNKS)).toBe(true);
       // The engine serving both streams is the one with two requests in flight.
       const views = (await getJson(`${router.url}/engines`)).json as EngineView[];
-      victim = views.find((v) => v.in_flight === 2)?.engine_id;
+      const serving = views.find((v) => v.in_flight === 2)?.engine_id;
+      if (serving !== undefined) {
+        pauseEngine(engine(serving), true);
+        const states = await Promise.all([completion.readUntilQuiet(QUIET_MS), chat.readUntilQuiet(QUIET_MS)]);
+        if (states.every((s) => s === 'quiet')) victim = serving;
+        else pauseEngine(engine(serving), false);
+      }
+      process.stdout.write(`migration with real vLLM: attempt ${attempt + 1}: ${victim ? `engine ${victim} frozen mid-answer` : 'both answers complete before the freeze; again'}\n`);
       if (victim === undefined) await Promise.all([completion.readToEnd(), chat.readToEnd()]);
     }
     expect(victim).toBeDefined();

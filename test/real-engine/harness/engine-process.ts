@@ -172,6 +172,11 @@ export async function stopEngine(engine: Pick<EngineProcess, 'pid' | 'spec'>, gr
   rmSync(pidFile(engine.spec.name), { force: true });
 }
 
+/** Freezes the engine's processes (SIGSTOP), or lets them run on (SIGCONT): its connections stay open, silent. */
+export function pauseEngine(engine: Pick<EngineProcess, 'pid'>, paused: boolean): void {
+  signalGroup(engine.pid, paused ? 'SIGSTOP' : 'SIGCONT');
+}
+
 /** Kills the engine at once (SIGKILL to the group), as a crash would; no pid file is left. */
 export async function killEngine(engine: Pick<EngineProcess, 'pid' | 'spec'>): Promise<void> {
   await stopEngine(engine, 0);
