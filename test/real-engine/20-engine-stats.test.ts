@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { eventually, getJson } from '../helpers/http.js';
 import { startRouter, type RunningRouter } from '../helpers/router.js';
-import { engineState } from './harness/engine-metrics.js';
+import { engineState, settledEngineState } from './harness/engine-metrics.js';
 import { engine, routerLog } from './harness/pool.js';
 
 interface EngineView {
   engine_id: string;
   stats: {
+    requests: { lifetime: { finished: number } };
     engine: {
       flavor: string;
       running: number;
@@ -34,7 +35,8 @@ const LONG_PROMPT = Array.from({ length: 18 }, (_, i) => `def handler_${i}(reque
 
 describe('engine stats from real vLLM metrics', () => {
   let router: RunningRouter;
-  const view = async (id: string) => ((await getJson(`${router.url}/engines`)).json as EngineView[]).find((e) => e.engine_id === id)!.stats.engine;
+  const routerView = async (id: string) => ((await getJson(`${router.url}/engines`)).json as EngineView[]).find((e) => e.engine_id === id)!;
+  const view = async (id: string) => (await routerView(id)).stats.engine;
 
   beforeAll(async () => {
     router = await startRouter(
@@ -97,16 +99,20 @@ describe('engine stats from real vLLM metrics', () => {
       // between the reads makes one attempt inconclusive, not wrong).
       const within = (x: number, a: number | undefined, b: number | undefined) => a !== undefined && b !== undefined && x >= Math.min(a, b) && x <= Math.max(a, b);
       let caught: { own: EngineState; seen: EngineView['stats']['engine']; after: EngineState } | undefined;
+      let lastTry = 'no read with 2 or more waiting';
       await eventually(async () => {
         const own = await engineState(engine('a').url);
         if ((own.waiting ?? 0) < 2) return false;
         await router.app.stats.scraper.scrapeAll();
         const seen = await view('a');
         const after = await engineState(engine('a').url);
+        lastTry = `engine ${own.running}/${own.waiting}, router ${seen.running}/${seen.waiting}${seen.stale ? ' (stale)' : ''}, engine ${after.running}/${after.waiting} (running/waiting)`;
         if ((after.waiting ?? 0) < 1 || !within(seen.waiting, own.waiting, after.waiting) || !within(seen.running, own.running, after.running)) return false;
         caught = { own, seen, after };
         return true;
-      }, 60_000, 20);
+      }, 60_000, 20).catch((err: unknown) => {
+        throw new Error(`${String(err)}; last try: ${lastTry}`);
+      });
       const { own, seen } = caught!;
       expect(own.running).toBe(4);
       expect(seen.waiting).toBeGreaterThanOrEqual(1);
@@ -121,19 +127,18 @@ describe('engine stats from real vLLM metrics', () => {
 
   it('sends a repeated long prompt to one engine, whose prefix-cache hits rise while the other\'s stay', async () => {
     const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
-    const before = await Promise.all([engineState(engine('a').url), engineState(engine('b').url)]);
+    // Served: counted by the router as it finished them (vLLM's own success counter lags on a busy
+    // machine, and still counts answers to the previous test's requests for a while).
+    const finished = async () => Promise.all(['a', 'b'].map(async (id) => (await routerView(id)).stats.requests.lifetime.finished));
+    const before = await Promise.all([settledEngineState(engine('a').url), settledEngineState(engine('b').url)]);
+    const finishedBefore = await finished();
     const first = await client.completions.create({ model: 'tiny', prompt: LONG_PROMPT, max_tokens: 1 });
     const promptTokens = first.usage!.prompt_tokens;
     expect(promptTokens).toBeGreaterThan(3 * 128);
     for (let i = 0; i < 3; i++) await client.completions.create({ model: 'tiny', prompt: LONG_PROMPT, max_tokens: 1 });
-    // vLLM records an answer's success a moment after it is sent on a busy machine: read until all 4 are counted.
-    let after = before;
-    await eventually(async () => {
-      after = await Promise.all([engineState(engine('a').url), engineState(engine('b').url)]);
-      return after.reduce((n, s, i) => n + s.succeeded - before[i]!.succeeded, 0) >= 4;
-    }, 10_000, 100);
+    const after = await Promise.all([engineState(engine('a').url), engineState(engine('b').url)]);
     const hits = after.map((s, i) => s.prefixHits! - before[i]!.prefixHits!);
-    const served = after.map((s, i) => s.succeeded - before[i]!.succeeded);
+    const served = (await finished()).map((n, i) => n - finishedBefore[i]!);
     const owner = served[0] === 4 ? 0 : 1;
     expect(served[owner]).toBe(4);
     expect(served[1 - owner]).toBe(0);
@@ -145,7 +150,7 @@ describe('engine stats from real vLLM metrics', () => {
 
   it('aborts the engine\'s request when the client leaves: vLLM\'s running count falls at once', async () => {
     const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
-    const before = await engineState(engine('b').url);
+    const before = await settledEngineState(engine('b').url);
     const controller = new AbortController();
     const stream = await client.completions.create(
       { model: 'tiny', prompt: 'while True:', max_tokens: 900, stream: true, ignore_eos: true } as OpenAI.CompletionCreateParamsStreaming,

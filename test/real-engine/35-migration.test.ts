@@ -9,14 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { eventually, getJson, postJson } from '../helpers/http.js';
 import { startRouter, type RunningRouter } from '../helpers/router.js';
-import { killEngine, pauseEngine } from './harness/engine-process.js';
+import { generationOf, killEngine, type Generation } from './harness/engine-process.js';
 import { addEngine, engine, forgetEngine, routerLog, vllmSpec } from './harness/pool.js';
 import { SHARED_ENGINES } from './harness/shared-engines.js';
-
-interface EngineView {
-  engine_id: string;
-  in_flight: number;
-}
 
 /** vLLM's own sampling switch: no early end of text, so each answer is exactly max_tokens long. */
 interface Greedy {
@@ -27,10 +22,11 @@ interface Greedy {
 const PROMPT = 'def main():';
 const MESSAGES: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'import os' }];
 const MAX_TOKENS = 600;
-/** The client's chunks before the engine is frozen (the router has relayed more by then: the engine runs on). */
-const FREEZE_AFTER_CHUNKS = 1;
-/** A stream with no chunk for this long while its engine is frozen: the router is waiting on the engine. */
+/** A stream with no chunk for this long while its engine's generation is frozen: the router has all it generated. */
 const QUIET_MS = 3000;
+/** How long the frozen generation runs at a time, and the quiet spell that ends a read between two runs. */
+const SLICE_MS = 20;
+const SLICE_QUIET_MS = 1000;
 /** Tries at catching the engine mid-answer (see the test). */
 const MAX_ATTEMPTS = 8;
 const GREEDY: Greedy = { temperature: 0, ignore_eos: true };
@@ -111,7 +107,8 @@ describe('a real vLLM engine killed mid-answer', () => {
         sessionKey: 'x-user-id',
         logger: routerLog('migration'),
       },
-      { outlierProbeIntervalSeconds: 1 },
+      // A frozen engine is silent for seconds: not a stall for the router (it would move the answers itself).
+      { outlierProbeIntervalSeconds: 1, firstByteTimeoutMs: 120_000 },
     );
     client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000, defaultHeaders: { 'x-user-id': 'one-session' } });
   });
@@ -120,34 +117,44 @@ describe('a real vLLM engine killed mid-answer', () => {
 
   it('a completion and a chat continue on the other engine, each equal to an uninterrupted run', async () => {
     // The engine must still be generating both answers when it dies, and the router must not yet
-    // hold the rest of either. The router's in-flight count does not show that (it counts a request
-    // until the client has read it all), and on a busy machine vLLM's API server may hand the chunks
-    // over late, in a burst at the end. So: both streams at once on the same engine (the session);
-    // at the first chunk of each, freeze that engine (SIGSTOP) and read on. When both streams go
-    // quiet, the router is waiting on the frozen engine mid-answer, and the kill breaks both. When
-    // either ends instead, the engine had finished: let it run on, read both out, and try again.
+    // hold the rest of either. On a busy machine the tiny model's 600 tokens can all reach the router
+    // before the client has read its first chunk, so the engine's generation (EngineCore, workers) is
+    // frozen (SIGSTOP) the moment the router has sent it both requests, and let run in short slices
+    // only until the client has some text of each answer; its API server runs on and sends what was
+    // generated. Then both are read until they go quiet: the router has all the engine generated
+    // and waits for more, and the kill breaks both mid-answer. Should either end instead, the engine
+    // had finished: let it run on, read both out, and try again.
+    const load = router.app.core.load;
     let completion: StreamReader<OpenAI.Completion> | undefined;
     let chat: StreamReader<OpenAI.ChatCompletionChunk> | undefined;
     let victim: string | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS && victim === undefined; attempt++) {
-      const [completionStream, chatStream] = await Promise.all([
+      await eventually(async () => load.get('a') + load.get('b') === 0, 10_000, 5);
+      const generations = new Map(['a', 'b'].map((id) => [id, generationOf(engine(id))]));
+      const streams = Promise.all([
         client.completions.create({ model: 'tiny', prompt: PROMPT, max_tokens: MAX_TOKENS, stream: true, stream_options: { include_usage: true }, ...GREEDY }),
         client.chat.completions.create({ model: 'tiny', messages: MESSAGES, max_tokens: MAX_TOKENS, stream: true, stream_options: { include_usage: true }, ...GREEDY }),
       ]);
-      completion = new StreamReader(completionStream, (c) => c.choices.map((ch) => ({ text: ch.text, finish: ch.finish_reason })));
-      chat = new StreamReader(chatStream, (c) => c.choices.map((ch) => ({ text: ch.delta.content ?? '', finish: ch.finish_reason })));
-      expect(await completion.readUntil(FREEZE_AFTER_CHUNKS)).toBe(true);
-      expect(await chat.readUntil(FREEZE_AFTER_CHUNKS)).toBe(true);
-      // The engine serving both streams is the one with two requests in flight.
-      const views = (await getJson(`${router.url}/engines`)).json as EngineView[];
-      const serving = views.find((v) => v.in_flight === 2)?.engine_id;
-      if (serving !== undefined) {
-        pauseEngine(engine(serving), true);
-        const states = await Promise.all([completion.readUntilQuiet(QUIET_MS), chat.readUntilQuiet(QUIET_MS)]);
-        if (states.every((s) => s === 'quiet')) victim = serving;
-        else pauseEngine(engine(serving), false);
-      }
-      process.stdout.write(`migration with real vLLM: attempt ${attempt + 1}: ${victim ? `engine ${victim} frozen mid-answer` : 'both answers complete before the freeze; again'}\n`);
+      // The session sends both to one engine: the first with both in flight.
+      let serving: string | undefined;
+      await eventually(async () => (serving = ['a', 'b'].find((id) => load.get(id) === 2)) !== undefined, 10_000, 1);
+      const frozen = generations.get(serving!)!;
+      frozen.pause(true);
+      const [completionStream, chatStream] = await runInSlicesUntil(frozen, streams);
+      const thisCompletion = (completion = new StreamReader(completionStream, (c) => c.choices.map((ch) => ({ text: ch.text, finish: ch.finish_reason }))));
+      const thisChat = (chat = new StreamReader(chatStream, (c) => c.choices.map((ch) => ({ text: ch.delta.content ?? '', finish: ch.finish_reason }))));
+      // Slices on until the client has some text of each answer (what the router had, read out each time).
+      await runInSlicesUntilTrue(frozen, async () => {
+        const quick = await Promise.all([thisCompletion.readUntilQuiet(SLICE_QUIET_MS), thisChat.readUntilQuiet(SLICE_QUIET_MS)]);
+        return quick.includes('ended') || (thisCompletion.text !== '' && thisChat.text !== '');
+      });
+      const states = await Promise.all([thisCompletion.readUntilQuiet(QUIET_MS), thisChat.readUntilQuiet(QUIET_MS)]);
+      if (states.every((state) => state === 'quiet')) victim = serving;
+      else frozen.pause(false);
+      process.stdout.write(
+        `migration with real vLLM: attempt ${attempt + 1}: engine ${serving!} frozen; streams ${states.join('/')} ` +
+          `(${completion.chunks}/${chat.chunks} chunks read)${victim ? '' : ': an answer was complete; again'}\n`,
+      );
       if (victim === undefined) await Promise.all([completion.readToEnd(), chat.readToEnd()]);
     }
     expect(victim).toBeDefined();
@@ -189,6 +196,30 @@ describe('a real vLLM engine killed mid-answer', () => {
   }, 240_000);
 
 });
+
+/**
+ * Lets the frozen generation run a slice at a time until `done` says so; it is frozen again after
+ * each. At most 40 slices: 0.8 s of generation, well under the one or two seconds the two answers
+ * take together on an idle machine.
+ */
+async function runInSlicesUntilTrue(frozen: Generation, done: () => Promise<boolean>): Promise<void> {
+  for (let slice = 0; slice < 40 && !(await done()); slice++) {
+    frozen.pause(false);
+    await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
+    frozen.pause(true);
+  }
+}
+
+/** Slices until `work` settles, then its result. */
+async function runInSlicesUntil<T>(frozen: Generation, work: Promise<T>): Promise<T> {
+  let settled = false;
+  void work.finally(() => (settled = true)).catch(() => undefined);
+  await runInSlicesUntilTrue(frozen, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return settled;
+  });
+  return work;
+}
 
 function commonPrefix(a: string, b: string): number {
   let i = 0;

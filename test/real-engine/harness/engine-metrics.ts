@@ -55,3 +55,19 @@ export async function engineState(url: string) {
     succeeded: total(s, 'vllm:request_success_total') ?? 0,
   };
 }
+
+/**
+ * The engine's state once it is idle and its counters have stopped moving (two reads 500 ms apart
+ * agree): on a busy machine vLLM records an answer's success a moment after sending it.
+ */
+export async function settledEngineState(url: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await engineState(url);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await engineState(url);
+    if (now.running === 0 && now.waiting === 0 && now.succeeded === last.succeeded && now.prefixHits === last.prefixHits) return now;
+    last = now;
+  }
+  throw new Error(`${url}: the engine's counters still moved after ${timeoutMs} ms`);
+}

@@ -4,7 +4,7 @@
  * stopped with their children (vLLM's EngineCore) however a test ends. Each running engine leaves a
  * pid file, so stop-engines.sh can end what a crashed run left behind (and nothing else).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -172,9 +172,33 @@ export async function stopEngine(engine: Pick<EngineProcess, 'pid' | 'spec'>, gr
   rmSync(pidFile(engine.spec.name), { force: true });
 }
 
-/** Freezes the engine's processes (SIGSTOP), or lets them run on (SIGCONT): its connections stay open, silent. */
-export function pauseEngine(engine: Pick<EngineProcess, 'pid'>, paused: boolean): void {
-  signalGroup(engine.pid, paused ? 'SIGSTOP' : 'SIGCONT');
+/** Freezes and thaws an engine's generation: the processes of its group other than the API server. */
+export interface Generation {
+  pause(paused: boolean): void;
+}
+
+/**
+ * vLLM's EngineCore and workers stop (SIGSTOP) while the API server runs on: it still sends what was
+ * generated and answers /metrics, but no new token comes until the generation runs again (SIGCONT).
+ */
+export function generationOf(engine: Pick<EngineProcess, 'pid'>): Generation {
+  const pids = execFileSync('ps', ['-eo', 'pid=,pgid='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, pgid]) => pgid === engine.pid && pid !== engine.pid)
+    .map(([pid]) => pid!);
+  if (pids.length === 0) throw new Error(`engine ${engine.pid}: no generation processes in its group`);
+  return {
+    pause(paused) {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+    },
+  };
 }
 
 /** Kills the engine at once (SIGKILL to the group), as a crash would; no pid file is left. */
