@@ -52,7 +52,9 @@ export async function engineState(url: string) {
     prefixQueries: total(s, 'vllm:prefix_cache_queries_total'),
     blockSize: info ? Number(info.block_size) : undefined,
     numGpuBlocks: info ? Number(info.num_gpu_blocks) : undefined,
-    succeeded: total(s, 'vllm:request_success_total') ?? 0,
+    // Answers given whole: vLLM counts a request the client cut as finished_reason="abort" (some
+    // of the time: when the cut reaches its output processor), and a failed one as "error".
+    succeeded: s.filter((x) => x.name === 'vllm:request_success_total' && x.labels.finished_reason !== 'abort' && x.labels.finished_reason !== 'error').reduce((n, x) => n + x.value, 0),
   };
 }
 
