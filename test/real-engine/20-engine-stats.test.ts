@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { eventually, getJson } from '../helpers/http.js';
 import { startRouter, type RunningRouter } from '../helpers/router.js';
 import { engineState, settledEngineState } from './harness/engine-metrics.js';
+import { generationOf } from './harness/engine-process.js';
 import { engine, routerLog } from './harness/pool.js';
 
 interface EngineView {
@@ -151,6 +152,9 @@ describe('engine stats from real vLLM metrics', () => {
   it('aborts the engine\'s request when the client leaves: vLLM\'s running count falls at once', async () => {
     const client = new OpenAI({ baseURL: router.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
     const before = await settledEngineState(engine('b').url);
+    // While vLLM streams, its /metrics may answer only once the answer is done: the generation is
+    // frozen after the first chunk (the API server runs on), so the answer can't end on its own.
+    const generation = generationOf(engine('b'));
     const controller = new AbortController();
     const stream = await client.completions.create(
       { model: 'tiny', prompt: 'while True:', max_tokens: 900, stream: true, ignore_eos: true } as OpenAI.CompletionCreateParamsStreaming,
@@ -158,11 +162,17 @@ describe('engine stats from real vLLM metrics', () => {
     );
     const reader = stream[Symbol.asyncIterator]();
     await reader.next();
-    // vLLM updates its gauges from the scheduler's stats, a step or so after the first token.
-    await eventually(async () => (await engineState(engine('b').url)).running === 1, 10_000, 50);
-    const abortedAt = Date.now();
-    controller.abort();
-    await reader.next().catch(() => undefined);
+    generation.pause(true);
+    let abortedAt: number;
+    try {
+      // vLLM updates its gauges from the scheduler's stats, a step or so after the first token.
+      await eventually(async () => (await engineState(engine('b').url)).running === 1, 10_000, 50);
+      abortedAt = Date.now();
+      controller.abort();
+      await reader.next().catch(() => undefined);
+    } finally {
+      generation.pause(false);
+    }
     await eventually(async () => (await engineState(engine('b').url)).running === 0, 10_000, 50);
     expect(Date.now() - abortedAt).toBeLessThan(10_000);
     // Cut, not finished: vLLM counts no success for it.
