@@ -30,8 +30,6 @@ interface EngineView {
 }
 
 /** About 500 tokens of the tiny model's tokenizer (trained on Python sources): several 128-token blocks. */
-type EngineState = Awaited<ReturnType<typeof engineState>>;
-
 const LONG_PROMPT = Array.from({ length: 18 }, (_, i) => `def handler_${i}(request, context):\n    return respond(request.path, status=${200 + i})\n`).join('');
 
 describe('engine stats from real vLLM metrics', () => {
@@ -93,36 +91,28 @@ describe('engine stats from real vLLM metrics', () => {
         () => undefined,
       ),
     );
+    const generation = generationOf(engine('a'));
     try {
-      // Read the engine, let the router scrape it, read the engine again: the router's counts of running
-      // and waiting requests must lie between the two direct reads. Repeated until the three reads fall
-      // within one stretch of queueing (the tiny model is fast, the window short, and a count moving
-      // between the reads makes one attempt inconclusive, not wrong).
-      const within = (x: number, a: number | undefined, b: number | undefined) => a !== undefined && b !== undefined && x >= Math.min(a, b) && x <= Math.max(a, b);
-      let caught: { own: EngineState; seen: EngineView['stats']['engine']; after: EngineState } | undefined;
-      let lastTry = 'no read with 2 or more waiting';
-      await eventually(async () => {
-        const own = await engineState(engine('a').url);
-        if ((own.waiting ?? 0) < 2) return false;
-        await router.app.stats.scraper.scrapeAll();
-        const seen = await view('a');
-        const after = await engineState(engine('a').url);
-        lastTry = `engine ${own.running}/${own.waiting}, router ${seen.running}/${seen.waiting}${seen.stale ? ' (stale)' : ''}, engine ${after.running}/${after.waiting} (running/waiting)`;
-        if ((after.waiting ?? 0) < 1 || !within(seen.waiting, own.waiting, after.waiting) || !within(seen.running, own.running, after.running)) return false;
-        caught = { own, seen, after };
-        return true;
-      }, 60_000, 20).catch((err: unknown) => {
-        throw new Error(`${String(err)}; last try: ${lastTry}`);
-      });
-      const { own, seen } = caught!;
+      // Once the engine shows a queue, freeze its generation (the API server runs on): its counts
+      // hold still, so the router's scrape must read exactly what the engine says before and after.
+      // (While the engine runs, a busy machine delays vLLM's /metrics answers past the queue's end.)
+      await eventually(async () => ((await engineState(engine('a').url)).waiting ?? 0) >= 2, 60_000, 20);
+      generation.pause(true);
+      const own = await engineState(engine('a').url);
+      await router.app.stats.scraper.scrapeAll();
+      const seen = await view('a');
+      const after = await engineState(engine('a').url);
+      expect({ running: seen.running, waiting: seen.waiting }).toEqual({ running: own.running, waiting: own.waiting });
+      expect({ running: after.running, waiting: after.waiting }).toEqual({ running: own.running, waiting: own.waiting });
       expect(own.running).toBe(4);
       expect(seen.waiting).toBeGreaterThanOrEqual(1);
       expect(seen.kv_cache_usage).toBeGreaterThan(0);
     } finally {
+      generation.pause(false);
       controller.abort();
       await Promise.all(calls);
       // The next tests start from an idle engine, whatever happened here.
-      await eventually(async () => (await engineState(engine('a').url)).running === 0, 60_000, 200);
+    await eventually(async () => (await engineState(engine('a').url)).running === 0, 60_000, 200);
     }
   });
 
