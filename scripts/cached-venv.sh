@@ -10,7 +10,24 @@
 #   venv_pip WHAT ARGS...     pip install into the new venv; on failure pip's last lines, and which pin
 #                             the index no longer serves, then exit 1
 #   venv_finish               move into place, fix the recorded paths, mark complete, print the venv
-# The script sets `python` (the base interpreter) before venv_begin.
+#   venv_python NAME [TOOL...]  the base interpreter ($VLLM_ROUTER_PYTHON, else python3) as `python`,
+#                             its major.minor as `py_version` (part of every key); exits with one line
+#                             when it or another needed TOOL is not on PATH. Called before venv_begin.
+
+venv_python() {
+  local name=$1 tool
+  shift
+  python="${VLLM_ROUTER_PYTHON:-python3}"
+  for tool in "$python" "$@"; do
+    if ! command -v "$tool" >/dev/null; then
+      local hint=''
+      [[ $tool != "$python" ]] || hint=' (set VLLM_ROUTER_PYTHON)'
+      echo "$name: $tool is not on PATH$hint" >&2
+      exit 1
+    fi
+  done
+  py_version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+}
 
 venv_begin() {
   local name=$1 dir=$2

@@ -10,11 +10,9 @@ set -euo pipefail
 VLLM_ROUTER_VERSION=0.1.17
 SGLANG_ROUTER_VERSION=0.3.2
 
-python="${VLLM_ROUTER_PYTHON:-python3}"
-command -v "$python" >/dev/null || { echo "install-peers: $python is not on PATH" >&2; exit 1; }
-py_version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 # shellcheck source=../../scripts/cached-venv.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cached-venv.sh"
+venv_python install-peers
 
 venv_begin install-peers "${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}" "peers-vllm-router${VLLM_ROUTER_VERSION}-sglang-router${SGLANG_ROUTER_VERSION}-py${py_version}"
 log "installing vllm-router==$VLLM_ROUTER_VERSION and sglang-router==$SGLANG_ROUTER_VERSION into $key ..."

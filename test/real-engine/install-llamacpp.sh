@@ -9,11 +9,9 @@ set -euo pipefail
 LLAMA_CPP_PYTHON_VERSION=0.3.36
 GGUF_VERSION=0.19.0
 
-python="${VLLM_ROUTER_PYTHON:-python3}"
-for tool in "$python" cmake c++; do command -v "$tool" >/dev/null || { echo "install-llamacpp: $tool is not on PATH" >&2; exit 1; }; done
-py_version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 # shellcheck source=../../scripts/cached-venv.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cached-venv.sh"
+venv_python install-llamacpp cmake c++
 
 venv_begin install-llamacpp "${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}/real-engine" "llama-cpp-python${LLAMA_CPP_PYTHON_VERSION}-gguf${GGUF_VERSION}-py${py_version}"
 log "building $key (compiles llama.cpp: several minutes on 2 cores) ..."

