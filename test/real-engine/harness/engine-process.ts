@@ -188,17 +188,36 @@ export function generationOf(engine: Pick<EngineProcess, 'pid'>): Generation {
     .filter(([pid, pgid]) => pgid === engine.pid && pid !== engine.pid)
     .map(([pid]) => pid!);
   if (pids.length === 0) throw new Error(`engine ${engine.pid}: no generation processes in its group`);
+  const signal = (sig: NodeJS.Signals, only: readonly number[]) => {
+    for (const pid of only) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  };
   return {
     pause(paused) {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
-        } catch {
-          // gone
-        }
-      }
+      signal(paused ? 'SIGSTOP' : 'SIGCONT', pids);
+      if (!paused) return;
+      // A stop takes effect asynchronously: wait (briefly, synchronously) until each process shows
+      // it, signalling again any that does not.
+      const deadline = Date.now() + 200;
+      for (let running = pids.filter((pid) => !isStopped(pid)); running.length > 0 && Date.now() < deadline; running = running.filter((pid) => !isStopped(pid)))
+        signal('SIGSTOP', running);
     },
   };
+}
+
+/** True when the process is stopped (state T in /proc) or gone. */
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return true;
+  }
 }
 
 /** Kills the engine at once (SIGKILL to the group), as a crash would; no pid file is left. */
